@@ -1,0 +1,1 @@
+"""Cadastre settings package: settings, URLs, WSGI/ASGI entry points."""

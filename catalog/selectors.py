@@ -1,0 +1,81 @@
+"""Reads of the catalog that cross relations, shaped for lists and detail pages.
+
+Each function returns a queryset with what its callers display already joined or prefetched,
+so that a page or an API list runs a constant number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from catalog.models import Column, Dataset, DatasetVersion, GlossaryTerm, Tag
+
+
+def dataset_list() -> QuerySet[Dataset]:
+    """Datasets with owner, steward, tags, glossary terms, sensitivity and counts."""
+    return (
+        Dataset.objects.with_sensitivity()
+        .select_related("owner", "steward", "custodian")
+        .prefetch_related("tags", "glossary_terms")
+        .annotate(
+            column_count=Count("columns", distinct=True),
+            version_count=Count("versions", distinct=True),
+        )
+    )
+
+
+def dataset_detail(*, slug: str) -> Dataset:
+    """One dataset with columns (and their terms) and versions, newest first."""
+    return (
+        Dataset.objects.select_related("owner", "steward", "custodian")
+        .prefetch_related(
+            "tags",
+            "glossary_terms",
+            Prefetch("columns", queryset=Column.objects.prefetch_related("glossary_terms").order_by("position", "name")),
+            Prefetch("versions", queryset=DatasetVersion.objects.select_related("delivered_by").order_by("-number")),
+        )
+        .get(slug=slug)
+    )
+
+
+def column_list() -> QuerySet[Column]:
+    return Column.objects.select_related("dataset").prefetch_related("glossary_terms")
+
+
+def dataset_version_list() -> QuerySet[DatasetVersion]:
+    return DatasetVersion.objects.select_related("dataset", "delivered_by")
+
+
+def glossary_term_list() -> QuerySet[GlossaryTerm]:
+    return (
+        GlossaryTerm.objects.select_related("broader")
+        .prefetch_related("narrower")
+        .annotate(dataset_count=Count("datasets", distinct=True))
+    )
+
+
+def glossary_term_descendants(*, term: GlossaryTerm) -> list[GlossaryTerm]:
+    """The term and every narrower term below it (used by glossary expansion in search)."""
+    found = [term]
+    frontier = [term.pk]
+    seen = {term.pk}
+    while frontier:
+        children = list(GlossaryTerm.objects.filter(broader_id__in=frontier).exclude(pk__in=seen))
+        found.extend(children)
+        frontier = [c.pk for c in children]
+        seen.update(frontier)
+    return found
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.annotate(dataset_count=Count("datasets", distinct=True))
+
+
+def catalog_counts() -> dict[str, int]:
+    """Headline figures for the home page."""
+    return {
+        "datasets": Dataset.objects.count(),
+        "columns": Column.objects.count(),
+        "personal_columns": Column.objects.filter(~Q(personal_data_class="none")).count(),
+        "glossary_terms": GlossaryTerm.objects.count(),
+    }

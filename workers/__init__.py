@@ -1,0 +1,5 @@
+"""Celery workers. The Celery app is loaded with Django so that ``shared_task`` binds to it."""
+
+from workers.celery import app as celery_app
+
+__all__ = ["celery_app"]
