@@ -48,6 +48,14 @@ class StrictEnv:
             return False
         raise self._fail(name, value, "one of " + ", ".join(sorted(TRUE_VALUES | FALSE_VALUES)))
 
+    def choice(self, name: str, default: str, *, choices: set[str]) -> str:
+        value = self.raw(name)
+        if value is None:
+            return default
+        if value not in choices:
+            raise self._fail(name, value, "one of " + ", ".join(sorted(choices)))
+        return value
+
     def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self.raw(name)
         if value is None:

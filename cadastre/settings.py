@@ -9,6 +9,7 @@ a message naming the variable (see ``cadastre/env.py``).
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "catalog",
     "projects",
     "governance",
@@ -116,8 +118,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, mini
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    # Tests use a file so that a separate worker process sees the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-cadastre.sqlite3")}
+    # Tests use a file (one per test run) so that a separate worker process can open the same
+    # database; the file is removed when the run ends.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-cadastre-{os.getpid()}.sqlite3")}
 DATABASE_VENDOR = "sqlite" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -205,11 +208,21 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc served from our static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by several fields (e.g. sensitivity and personal_data_class).
+    "ENUM_NAME_OVERRIDES": {
+        "PersonalDataClassEnum": "catalog.models.PersonalDataClass",
+        "DataFormatEnum": "catalog.models.DataFormat",
+        "ColumnTypeEnum": "catalog.models.ColumnType",
+    },
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.choice("LOG_LEVEL", "INFO", choices={"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})},
 }

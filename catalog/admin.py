@@ -85,7 +85,9 @@ class ColumnAdmin(admin.ModelAdmin):
             obj._state.adding = False
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        services.column_update(column=form.instance, data={}, glossary_terms=form.cleaned_data.get("glossary_terms", []))
+        services.column_update(
+            column=form.instance, data={}, glossary_terms=form.cleaned_data.get("glossary_terms", [])
+        )
 
 
 @admin.register(DatasetVersion)
@@ -129,7 +131,9 @@ class TagAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Tag, form: Any, change: bool) -> None:
         if change:
-            services.tag_update(tag=obj, data={"name": form.cleaned_data["name"], "description": form.cleaned_data["description"]})
+            services.tag_update(
+                tag=obj, data={"name": form.cleaned_data["name"], "description": form.cleaned_data["description"]}
+            )
         else:
             created = services.tag_create(name=form.cleaned_data["name"], description=form.cleaned_data["description"])
             obj.pk, obj.slug = created.pk, created.slug

@@ -11,10 +11,10 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import IO, Any
 
 from catalog.models import ColumnType, DataFormat
@@ -197,68 +197,99 @@ def _detect_delimiter(sample: str) -> str:
     return best
 
 
-_INT_RE = re.compile(r"^[+-]?\d+$")
-_FLOAT_RE = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
-_BOOL_VALUES = {"true", "false", "yes", "no", "oui", "non", "t", "f", "y", "n"}
-_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%Y", "%d.%m.%Y"]
-_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
-_NULLS = {"", "null", "none", "na", "n/a", "nan", "\\n"}
-
-# Candidate types, from most to least specific. A column's type is the most specific candidate
-# that every non-null value satisfies.
-_CANDIDATES = [ColumnType.BOOLEAN, ColumnType.INTEGER, ColumnType.FLOAT, ColumnType.DATE, ColumnType.DATETIME]
-
-
-def _is_date(value: str) -> bool:
-    if len(value) != 10:
-        return False
-    for fmt in _DATE_FORMATS:
-        try:
-            datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        return True
-    return False
-
-
-def _is_datetime(value: str) -> bool:
-    if not _DATETIME_RE.match(value):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
-
-
-_CHECKS = {
-    ColumnType.BOOLEAN: lambda v: v.lower() in _BOOL_VALUES,
-    ColumnType.INTEGER: lambda v: bool(_INT_RE.match(v)),
-    ColumnType.FLOAT: lambda v: bool(_FLOAT_RE.match(v)),
-    ColumnType.DATE: _is_date,
-    ColumnType.DATETIME: _is_datetime,
+# Type inference. Each candidate type is a regular expression over one value; a column's type is
+# the most specific candidate that every non-null value matches. Rows are read in batches and each
+# column of a batch is checked with one regular-expression match over its values joined by NUL
+# (binary files, which could contain NUL, are refused before), so the per-value work runs in C.
+_VALUE_PATTERNS = {
+    ColumnType.BOOLEAN: r"(?i:true|false|yes|no|oui|non|t|f|y|n)",
+    ColumnType.INTEGER: r"[+-]?\d+",
+    ColumnType.FLOAT: r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?",
+    ColumnType.DATE: (
+        r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+        r"|\d{4}/(?:0[1-9]|1[0-2])/(?:0[1-9]|[12]\d|3[01])"
+        r"|(?:0[1-9]|[12]\d|3[01])[/.-](?:0[1-9]|1[0-2])[/.-]\d{4}"
+    ),
+    ColumnType.DATETIME: (
+        r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[ T](?:[01]\d|2[0-3]):[0-5]\d"
+        r"(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+    ),
 }
+_NULL = r"[ \t]*(?:(?i:null|none|na|n/a|nan|\\n)[ \t]*)?"
+_CANDIDATES = list(_VALUE_PATTERNS)  # most specific first
+
+
+def _joined_pattern(value: str) -> re.Pattern[str]:
+    item = rf"(?:[ \t]*(?:{value})[ \t]*|{_NULL})"
+    return re.compile(rf"{item}(?:\x00{item})*")
+
+
+_COLUMN_RE = {kind: _joined_pattern(value) for kind, value in _VALUE_PATTERNS.items()}
+_ALL_NULL_RE = re.compile(rf"{_NULL}(?:\x00{_NULL})*")
+BATCH_ROWS = 20_000
 
 
 class _TypeTracker:
+    """Narrows a column's candidate types over batches of its values."""
+
     def __init__(self) -> None:
         self.candidates = list(_CANDIDATES)
-        self.seen = 0
+        self.seen = False
 
-    def observe(self, value: str) -> None:
-        value = value.strip()
-        if value.lower() in _NULLS or not self.candidates:
+    def observe(self, values: tuple[str, ...] | list[str]) -> None:
+        if not self.candidates and self.seen:
             return
-        self.seen += 1
-        self.candidates = [c for c in self.candidates if _CHECKS[c](value)]
+        joined = "\x00".join(values)
+        if _ALL_NULL_RE.fullmatch(joined):
+            return
+        self.seen = True
+        self.candidates = [c for c in self.candidates if _COLUMN_RE[c].fullmatch(joined)]
 
     def result(self) -> str:
-        if self.seen == 0 or not self.candidates:
+        if not self.seen or not self.candidates:
             return ColumnType.STRING
         # 0/1 columns are integers, not booleans.
         if ColumnType.INTEGER in self.candidates:
             return ColumnType.INTEGER
         return self.candidates[0]
+
+
+class _RaggedBatch(Exception):
+    """A batch holds a row whose length differs from the header's: rescan row by row to say where."""
+
+
+def _scan_fast(reader: Any, names: list[str], trackers: list[_TypeTracker]) -> int:
+    width, rows = len(names), 0
+    while batch := list(itertools.islice(reader, BATCH_ROWS)):
+        lengths = set(map(len, batch))
+        if 0 in lengths:  # blank lines
+            batch = [row for row in batch if row]
+            lengths.discard(0)
+        if lengths and lengths != {width}:
+            raise _RaggedBatch
+        if not batch:
+            continue
+        rows += len(batch)
+        for tracker, values in zip(trackers, zip(*batch, strict=True), strict=True):
+            tracker.observe(values)
+    return rows
+
+
+def _scan_slow(reader: Any, names: list[str], trackers: list[_TypeTracker]) -> int:
+    width, rows = len(names), 0
+    for row in reader:
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # blank line
+        if len(row) != width:
+            raise FileRejected(
+                "ragged",
+                f"Line {reader.line_num} has {len(row)} fields where the header has {width}: "
+                "every row must have as many fields as the header.",
+            )
+        rows += 1
+        for tracker, value in zip(trackers, row, strict=True):
+            tracker.observe([value])
+    return rows
 
 
 def _inspect_csv(fileobj: IO[bytes], *, head: bytes, size: int) -> FileInspection:
@@ -275,34 +306,27 @@ def _inspect_csv(fileobj: IO[bytes], *, head: bytes, size: int) -> FileInspectio
         if not sample.strip():
             raise FileRejected("empty", "The file is empty: it has no header and no rows.")
         delimiter = _detect_delimiter(sample)
-        text.seek(0)
         csv.field_size_limit(CSV_MAX_FIELD)
-        reader = csv.reader(text, delimiter=delimiter, strict=True)
-        try:
-            header = next(reader)
-            while not any(cell.strip() for cell in header):
+        names: list[str] = []
+        for scan in (_scan_fast, _scan_slow):
+            text.seek(0)
+            reader = csv.reader(text, delimiter=delimiter, strict=True)
+            try:
                 header = next(reader)
-        except StopIteration:
-            raise FileRejected("empty", "The file is empty: it has no header and no rows.") from None
-        names = [cell.strip() for cell in header]
-        _check_header(names)
-        trackers = [_TypeTracker() for _ in names]
-        rows = 0
-        try:
-            for row in reader:
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue  # blank line
-                if len(row) != len(names):
-                    raise FileRejected(
-                        "ragged",
-                        f"Line {reader.line_num} has {len(row)} fields where the header has {len(names)}: "
-                        "every row must have as many fields as the header.",
-                    )
-                rows += 1
-                for tracker, value in zip(trackers, row, strict=True):
-                    tracker.observe(value)
-        except csv.Error as exc:
-            raise FileRejected("malformed", f"Line {reader.line_num} is not valid CSV: {exc}.") from None
+                while not any(cell.strip() for cell in header):
+                    header = next(reader)
+            except StopIteration:
+                raise FileRejected("empty", "The file is empty: it has no header and no rows.") from None
+            names = [cell.strip() for cell in header]
+            _check_header(names)
+            trackers = [_TypeTracker() for _ in names]
+            try:
+                rows = scan(reader, names, trackers)
+            except _RaggedBatch:
+                continue
+            except csv.Error as exc:
+                raise FileRejected("malformed", f"Line {reader.line_num} is not valid CSV: {exc}.") from None
+            break
     finally:
         text.detach()
     columns = [InferredColumn(name=n, type=t.result()) for n, t in zip(names, trackers, strict=True)]

@@ -161,9 +161,7 @@ class GlossaryTerm(TimeStampedModel):
     synonyms_en = models.JSONField("English synonyms", default=list, blank=True)
     synonyms_fr = models.JSONField("French synonyms", default=list, blank=True)
     definition = models.TextField(blank=True)
-    broader = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="narrower"
-    )
+    broader = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="narrower")
 
     class Meta:
         ordering = ["label_en"]
@@ -207,13 +205,9 @@ class Dataset(TimeStampedModel):
     description = models.TextField(blank=True, help_text="Markdown. Rendered sanitised.")
     domain = models.CharField(max_length=32, choices=Domain.choices)
     source_system = models.CharField(max_length=120, blank=True)
-    location = models.CharField(
-        max_length=500, blank=True, help_text="URI: file path, s3://, postgresql://..."
-    )
+    location = models.CharField(max_length=500, blank=True, help_text="URI: file path, s3://, postgresql://...")
     format = models.CharField(max_length=16, choices=DataFormat.choices, default=DataFormat.CSV)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_datasets"
-    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_datasets")
     steward = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -31,7 +31,9 @@ def dataset_detail(*, slug: str) -> Dataset:
         .prefetch_related(
             "tags",
             "glossary_terms",
-            Prefetch("columns", queryset=Column.objects.prefetch_related("glossary_terms").order_by("position", "name")),
+            Prefetch(
+                "columns", queryset=Column.objects.prefetch_related("glossary_terms").order_by("position", "name")
+            ),
             Prefetch("versions", queryset=DatasetVersion.objects.select_related("delivered_by").order_by("-number")),
         )
         .get(slug=slug)
@@ -79,3 +81,67 @@ def catalog_counts() -> dict[str, int]:
         "personal_columns": Column.objects.filter(~Q(personal_data_class="none")).count(),
         "glossary_terms": GlossaryTerm.objects.count(),
     }
+
+
+# --- Web interface (frontend) ----------------------------------------------------------------
+
+
+def dataset_filter(
+    queryset: QuerySet[Dataset],
+    *,
+    q: str = "",
+    domain: str = "",
+    status: str = "",
+    max_sensitivity: str = "",
+    tag: str = "",
+) -> QuerySet[Dataset]:
+    """Narrow a dataset queryset by the catalog page's filters.
+
+    ``q`` is a plain case-insensitive match on name, description and column names (full-text
+    search comes with the search backend). Relations are matched through subqueries, so the
+    aggregates of ``dataset_list()`` are not multiplied and no ``distinct()`` is needed.
+    """
+    if q := q.strip():
+        matching_columns = Column.objects.filter(name__icontains=q).values("dataset_id")
+        queryset = queryset.filter(
+            Q(name__icontains=q) | Q(description__icontains=q) | Q(pk__in=matching_columns)
+        )
+    if domain:
+        queryset = queryset.filter(domain=domain)
+    if status:
+        queryset = queryset.filter(status=status)
+    if max_sensitivity:
+        queryset = queryset.with_sensitivity_at_most(max_sensitivity)
+    if tag:
+        queryset = queryset.filter(pk__in=Dataset.tags.through.objects.filter(tag__slug=tag).values("dataset_id"))
+    return queryset
+
+
+def dataset_version_detail(*, slug: str, number: int) -> DatasetVersion:
+    """One version of a dataset, with the dataset and who delivered it."""
+    return DatasetVersion.objects.select_related("dataset", "delivered_by").get(dataset__slug=slug, number=number)
+
+
+def dataset_version_previous(*, version: DatasetVersion) -> DatasetVersion | None:
+    """The version delivered just before ``version`` (what its schema diff compares with)."""
+    return (
+        DatasetVersion.objects.filter(dataset_id=version.dataset_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+
+
+def glossary_term_detail(*, slug: str) -> GlossaryTerm:
+    """One glossary term with its broader and narrower terms and the datasets and columns tagged with it."""
+    return (
+        GlossaryTerm.objects.select_related("broader")
+        .prefetch_related(
+            Prefetch("narrower", queryset=GlossaryTerm.objects.order_by("label_en")),
+            Prefetch("datasets", queryset=dataset_list().order_by("name")),
+            Prefetch(
+                "columns",
+                queryset=Column.objects.select_related("dataset").order_by("dataset__name", "position"),
+            ),
+        )
+        .get(slug=slug)
+    )

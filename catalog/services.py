@@ -204,9 +204,7 @@ def dataset_update(
 
 
 @transaction.atomic
-def column_create(
-    *, dataset: Dataset, name: str, glossary_terms: Iterable[GlossaryTerm] = (), **data: Any
-) -> Column:
+def column_create(*, dataset: Dataset, name: str, glossary_terms: Iterable[GlossaryTerm] = (), **data: Any) -> Column:
     column = Column(dataset=dataset, name=name.strip())
     _apply(column, data, COLUMN_FIELDS - {"name"})
     if "position" not in data:
@@ -228,9 +226,7 @@ def column_update(
 
 
 @transaction.atomic
-def column_classify(
-    *, column: Column, personal_data_class: str, pseudonymised: bool | None = None
-) -> Column:
+def column_classify(*, column: Column, personal_data_class: str, pseudonymised: bool | None = None) -> Column:
     """Set a column's personal-data class (what the dataset's sensitivity is derived from)."""
     if personal_data_class not in PersonalDataClass.values:
         raise ValidationError({"personal_data_class": f"Unknown class {personal_data_class!r}."})
@@ -254,9 +250,7 @@ def _sync_columns(dataset: Dataset, schema: list[dict[str, str]]) -> None:
     for item in schema:
         column = existing.get(item["name"])
         if column is None:
-            Column.objects.create(
-                dataset=dataset, name=item["name"], data_type=item["type"], position=next_position
-            )
+            Column.objects.create(dataset=dataset, name=item["name"], data_type=item["type"], position=next_position)
             next_position += 1
         elif column.data_type != item["type"] and item["type"] in ColumnType.values:
             column.data_type = item["type"]
