@@ -103,9 +103,7 @@ def dataset_filter(
     """
     if q := q.strip():
         matching_columns = Column.objects.filter(name__icontains=q).values("dataset_id")
-        queryset = queryset.filter(
-            Q(name__icontains=q) | Q(description__icontains=q) | Q(pk__in=matching_columns)
-        )
+        queryset = queryset.filter(Q(name__icontains=q) | Q(description__icontains=q) | Q(pk__in=matching_columns))
     if domain:
         queryset = queryset.filter(domain=domain)
     if status:

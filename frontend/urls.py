@@ -1,4 +1,21 @@
-from django.urls import path
+"""URLs of the web interface (server-rendered pages)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path
+
+from frontend import views
 
 app_name = "frontend"
-urlpatterns: list = []
+
+urlpatterns: list[URLPattern] = [
+    path("", views.home, name="home"),
+    path("catalog/", views.dataset_list, name="dataset-list"),
+    path("catalog/<slug:slug>/", views.dataset_detail, name="dataset-detail"),
+    path("catalog/<slug:slug>/versions/new/", views.version_upload, name="version-upload"),
+    path("catalog/<slug:slug>/versions/<int:number>/", views.version_detail, name="version-detail"),
+    path("glossary/", views.glossary_list, name="glossary-list"),
+    path("glossary/<slug:slug>/", views.glossary_detail, name="glossary-detail"),
+    path("health/", views.health, name="health"),
+    path("health.json", views.health_json, name="health-json"),
+]

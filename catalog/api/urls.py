@@ -1,3 +1,25 @@
-from django.urls import path
+"""URLs under /api/: the catalog router, the token endpoint and the OpenAPI schema and docs."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from catalog.api import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("datasets", views.DatasetViewSet, basename="dataset")
+router.register("columns", views.ColumnViewSet, basename="column")
+router.register("versions", views.DatasetVersionViewSet, basename="version")
+router.register("glossary", views.GlossaryTermViewSet, basename="glossary")
+router.register("tags", views.TagViewSet, basename="tag")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]
