@@ -166,6 +166,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Search: database backend unless an Elasticsearch URL is given.
 ELASTICSEARCH_URL = env.url("ELASTICSEARCH_URL", schemes={"http", "https"})
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
+# Alias of the dataset index; each rebuild creates "<alias>-<timestamp>" and swaps it in.
+ELASTICSEARCH_INDEX = env.str("ELASTICSEARCH_INDEX", "cadastre-datasets") or "cadastre-datasets"
+ELASTICSEARCH_TIMEOUT = env.int("ELASTICSEARCH_TIMEOUT", 5, minimum=1)
 
 # MLflow: a local SQLite store unless a tracking server is given.
 MLFLOW_TRACKING_URI = env.url(

@@ -350,3 +350,69 @@ class DatasetVersion(models.Model):
     def schema_changed(self) -> bool:
         diff = self.schema_diff or {}
         return bool(diff.get("added") or diff.get("removed") or diff.get("type_changed"))
+
+
+# --- Search index (kept by catalog.search.sync; read by the database search backend) ---------------
+
+
+class SearchDocument(models.Model):
+    """A dataset's search document, as indexed. The database backend searches these rows
+    (PostgreSQL: a weighted ``tsvector`` column; SQLite: an FTS5 table kept by triggers, both
+    created by migration 0004); the Elasticsearch backend indexes the same ``document``."""
+
+    dataset = models.OneToOneField(Dataset, on_delete=models.CASCADE, primary_key=True, related_name="search_document")
+    name_folded = models.CharField(max_length=200, db_index=True)
+    status = models.CharField(max_length=16)
+    ranking_boost = models.FloatField(default=1.0, help_text="Status and project-usage factor of the score.")
+    text_name = models.TextField(blank=True)
+    text_concepts = models.TextField(blank=True)
+    text_columns = models.TextField(blank=True)
+    text_body = models.TextField(blank=True)
+    document = models.JSONField()
+    source_hash = models.CharField(max_length=40)
+    indexed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"search document of dataset {self.dataset_id}"
+
+
+class SearchFacet(models.Model):
+    """One facet value of a search document (a document has one row per tag, concept...)."""
+
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="facets")
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["facet", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value}"
+
+
+class SearchVocabulary(models.Model):
+    """Every word indexed or named by the glossary: what typo tolerance corrects towards."""
+
+    word = models.CharField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchSyncItem(models.Model):
+    """Outbox: a dataset whose search document must be (re)built or removed.
+
+    Written in the same transaction as the change, so nothing is lost if the task cannot be
+    queued or Elasticsearch is down; removed once both stores have the change.
+    """
+
+    dataset_id = models.BigIntegerField(unique=True)
+    queued_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["queued_at"]
+
+    def __str__(self) -> str:
+        return f"sync dataset {self.dataset_id}"

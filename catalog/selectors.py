@@ -6,9 +6,11 @@ so that a page or an API list runs a constant number of queries whatever its siz
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from catalog.models import Column, Dataset, DatasetVersion, GlossaryTerm, Tag
+from catalog.search.types import SearchQuery, SearchResult, Suggestion
 
 
 def dataset_list() -> QuerySet[Dataset]:
@@ -143,3 +145,16 @@ def glossary_term_detail(*, slug: str) -> GlossaryTerm:
         )
         .get(slug=slug)
     )
+
+
+def dataset_search(*, query: SearchQuery, user: AbstractBaseUser | AnonymousUser | None = None) -> SearchResult:
+    """Search datasets (glossary-aware, typo-tolerant, faceted); see ``catalog.search``."""
+    from catalog.search.service import search
+
+    return search(query=query, user=user)
+
+
+def dataset_suggest(*, prefix: str, limit: int = 8) -> tuple[list[Suggestion], bool]:
+    from catalog.search.service import suggest
+
+    return suggest(prefix=prefix, limit=limit)
