@@ -10,6 +10,7 @@ app_name = "frontend"
 
 urlpatterns: list[URLPattern] = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
     path("catalog/", views.dataset_list, name="dataset-list"),
     path("catalog/<slug:slug>/", views.dataset_detail, name="dataset-detail"),
     path("catalog/<slug:slug>/versions/new/", views.version_upload, name="version-upload"),

@@ -5,6 +5,7 @@ through ``catalog.services`` (and the workers' tasks); a view only turns HTTP in
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,14 +15,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog import selectors, services
-from catalog.models import Dataset, DatasetVersion, GlossaryTerm
+from catalog.models import Dataset, DatasetStatus, DatasetVersion, GlossaryTerm, PersonalDataClass
 from catalog.roles import Role, has_role
+from catalog.search.analysis import fold
+from catalog.search.types import FACETS, FacetValue, Hit, SearchQuery, SearchResult
 from frontend.forms import DatasetFilterForm, VersionUploadForm
 from workers.models import WorkerHeartbeat
 from workers.tasks import heartbeat
@@ -62,6 +66,180 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
         "total_count": Dataset.objects.count() if filters else page.paginator.count,
     }
     return render(request, "frontend/dataset_list.html", context)
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_QUERY_LENGTH = 200
+SEARCH_MAX_VALUES_PER_FACET = 20
+SEARCH_MAX_PAGE = 10_000
+FACET_VALUES_SHOWN = 8  # more values of a facet sit behind a "Show more" disclosure
+FACET_TITLES: dict[str, str] = {
+    "domain": "Domain",
+    "sensitivity": "Sensitivity",
+    "tag": "Tag",
+    "concept": "Glossary concept",
+    "owner": "Owner",
+    "format": "Format",
+    "status": "Status",
+}
+# Facets whose values read best in their natural order (least to most sensitive, draft to deprecated).
+FACET_NATURAL_ORDER: dict[str, list[str]] = {
+    "sensitivity": [str(value) for value in PersonalDataClass.values],
+    "status": [str(value) for value in DatasetStatus.values],
+}
+_QUERY_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def _search_query(params: QueryDict) -> SearchQuery:
+    """The search described by the page's URL. Lenient, as a page should be: a bad page number is
+    page 1, an overlong query is cut, an unknown facet value simply matches nothing."""
+    filters: dict[str, tuple[str, ...]] = {}
+    for key in FACETS:
+        values = tuple(dict.fromkeys(v.strip()[:200] for v in params.getlist(key) if v.strip()))
+        if values:
+            filters[key] = values[:SEARCH_MAX_VALUES_PER_FACET]
+    try:
+        page = min(max(1, int(params.get("page", "1"))), SEARCH_MAX_PAGE)
+    except ValueError:
+        page = 1
+    text = params.get("q", "").strip()[:SEARCH_MAX_QUERY_LENGTH]
+    return SearchQuery(text=text, filters=filters, page=page, page_size=SEARCH_PAGE_SIZE)
+
+
+def _search_url(params: QueryDict, **changes: list[str] | str | None) -> str:
+    """The search page's URL with ``changes`` applied (``None`` removes a parameter), from page 1."""
+    new = params.copy()
+    new.pop("page", None)
+    for key, value in changes.items():
+        if value is None:
+            new.pop(key, None)
+        else:
+            new.setlist(key, [value] if isinstance(value, str) else value)
+    encoded = new.urlencode()
+    return reverse("frontend:search") + (f"?{encoded}" if encoded else "")
+
+
+def _toggle_url(params: QueryDict, key: str, value: str) -> str:
+    """The URL adding ``value`` to facet ``key``'s filter, or removing it when already there."""
+    values = [v.strip() for v in params.getlist(key)]
+    return _search_url(params, **{key: [v for v in values if v != value] if value in values else [*values, value]})
+
+
+def _facet_groups(params: QueryDict, query: SearchQuery, result: SearchResult) -> list[dict[str, Any]]:
+    """The sidebar: each facet with its values, counts and the link that toggles each one."""
+    groups = []
+    for key, title in FACET_TITLES.items():
+        values = list(result.facets.get(key, []))
+        present = {v.value for v in values}
+        # A selected value no dataset has any more still shows, so that it can be removed.
+        values += [
+            FacetValue(value=v, label=v, count=0, selected=True) for v in query.filters.get(key, ()) if v not in present
+        ]
+        if key in FACET_NATURAL_ORDER:
+            order = FACET_NATURAL_ORDER[key]
+            values.sort(key=lambda v: order.index(v.value) if v.value in order else len(order))
+        options = [
+            {
+                "value": v.value,
+                "label": v.label,
+                "count": v.count,
+                "selected": v.selected,
+                "url": _toggle_url(params, key, v.value),
+            }
+            for v in values
+        ]
+        if not options:
+            continue
+        shown = options[:FACET_VALUES_SHOWN] + [o for o in options[FACET_VALUES_SHOWN:] if o["selected"]]
+        more = [o for o in options[FACET_VALUES_SHOWN:] if not o["selected"]]
+        groups.append({"key": key, "title": title, "shown": shown, "more": more})
+    return groups
+
+
+def _active_filters(params: QueryDict, query: SearchQuery, groups: list[dict[str, Any]]) -> list[dict[str, str]]:
+    labels = {(g["key"], o["value"]): o["label"] for g in groups for o in g["shown"] + g["more"]}
+    return [
+        {
+            "facet": FACET_TITLES[key],
+            "label": labels.get((key, value), value),
+            "url": _toggle_url(params, key, value),
+        }
+        for key, values in query.filters.items()
+        for value in values
+    ]
+
+
+def _search_hit(params: QueryDict, hit: Hit) -> dict[str, Any]:
+    """What a result shows. Highlight snippets are HTML (matches in ``<mark>``, the rest escaped by
+    the search backends); the template marks only them safe."""
+    document, highlights = hit.document, hit.highlights
+    selected_tags = set(params.getlist("tag"))
+    return {
+        "hit": hit,
+        "document": document,
+        "url": reverse("frontend:dataset-detail", args=[hit.slug]),
+        "name_html": (highlights.get("name") or [None])[0],
+        "description_html": (highlights.get("description") or [None])[0],
+        "matched_columns": highlights.get("column_names", []),
+        "matched_column_descriptions": highlights.get("column_descriptions", []),
+        "matched_concepts": highlights.get("concept_labels", []),
+        "tags": [
+            {"name": name, "url": _toggle_url(params, "tag", slug), "selected": slug in selected_tags}
+            for name, slug in zip(document.get("tags", []), document.get("tag_slugs", []), strict=False)
+        ],
+    }
+
+
+def _corrected_text(text: str, corrections: dict[str, tuple[str, ...]]) -> str:
+    """``text`` with each word the search corrected replaced by its first correction."""
+
+    def fix(match: re.Match[str]) -> str:
+        fixes = corrections.get(fold(match.group(0)))
+        return fixes[0] if fixes else match.group(0)
+
+    return _QUERY_WORD_RE.sub(fix, text)
+
+
+def _concepts_in_order(slugs: tuple[str, ...]) -> list[GlossaryTerm]:
+    terms = {t.slug: t for t in GlossaryTerm.objects.filter(slug__in=slugs)} if slugs else {}
+    return [terms[s] for s in slugs if s in terms]
+
+
+@login_required
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Faceted, glossary-aware search (``catalog.search`` through ``selectors.dataset_search``)."""
+    params = request.GET
+    query = _search_query(params)
+    result = selectors.dataset_search(query=query, user=request.user)
+    page_obj = Paginator(range(result.total), SEARCH_PAGE_SIZE).get_page(query.page)
+    if query.page > page_obj.number and result.total:  # past the last page: go to the last one
+        new = params.copy()
+        new["page"] = str(page_obj.number)
+        return redirect(f"{reverse('frontend:search')}?{new.urlencode()}")
+    expanded = result.expanded
+    corrections = dict(expanded.corrections) if expanded is not None else {}
+    corrected = _corrected_text(query.text, corrections) if corrections else ""
+    groups = _facet_groups(params, query, result)
+    context = {
+        "query": query,
+        "result": result,
+        "hits": [_search_hit(params, hit) for hit in result.hits],
+        "facet_groups": groups,
+        "active_filters": _active_filters(params, query, groups),
+        "clear_filters_url": _search_url(params, **dict.fromkeys(FACETS)),
+        "hidden_filters": [(key, value) for key, values in query.filters.items() for value in values],
+        "corrections": [{"word": word, "fixes": fixes} for word, fixes in corrections.items()],
+        "corrected_url": _search_url(params, q=corrected) if corrected and corrected != query.text else "",
+        "corrected_text": corrected,
+        "concepts": _concepts_in_order(expanded.concept_slugs if expanded is not None else ()),
+        "page_obj": page_obj,
+        "first_shown": (page_obj.number - 1) * SEARCH_PAGE_SIZE + 1,
+        "last_shown": (page_obj.number - 1) * SEARCH_PAGE_SIZE + len(result.hits),
+    }
+    return render(request, "frontend/search.html", context)
 
 
 def _dataset_or_404(slug: str) -> Dataset:

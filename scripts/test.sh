@@ -10,6 +10,12 @@ cd "$ROOT"
 apt_install postgresql redis-server chromium fonts-dejavu-core ca-certificates
 python_env "$ROOT/requirements-test.txt"
 
+# Elasticsearch: the tests start their own nodes (tests/services.py) from the distribution fetched
+# once into .cache/ by Maven.
+command -v java >/dev/null || apt_install openjdk-17-jre-headless
+apt_install maven unzip
+"$ROOT/scripts/elasticsearch.sh" fetch
+
 if [ "${CADASTRE_SKIP_LINT:-0}" != 1 ]; then
   log "ruff"
   ruff check .
@@ -18,31 +24,15 @@ fi
 ARTIFACTS="$ROOT/test-artifacts"
 mkdir -p "$ARTIFACTS"
 WORK="$(mktemp -d /tmp/cadastre-test.XXXXXX)"
-PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-PG_DATA="$WORK/pgdata"
-PG_PORT="$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-PG_PASSWORD="cadastre-test"
-
-# PostgreSQL refuses to run as root: run it as the unprivileged 'postgres' user the package made.
-pg() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
+# PostgreSQL (scripts/postgres.sh: a throwaway cluster in $WORK, as the 'postgres' user when root).
 stop_services() {
-  if [ -f "$PG_DATA/postmaster.pid" ]; then pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null || true; fi
+  "$ROOT/scripts/postgres.sh" stop --dir "$WORK" || true
   rm -rf "$WORK"
 }
 trap stop_services EXIT
 
-log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$WORK"; fi
-pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/postgres.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-  start >/dev/null
-pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -q -c \
-  "CREATE ROLE cadastre LOGIN CREATEDB PASSWORD '$PG_PASSWORD';" >/dev/null
-pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -q -c "CREATE DATABASE cadastre OWNER cadastre;" >/dev/null
+PG_URL="$("$ROOT/scripts/postgres.sh" start --dir "$WORK" | sed -n 's/^DATABASE_URL=//p')"
+[ -n "$PG_URL" ] || { log "PostgreSQL did not start"; exit 1; }
 
 status=0
 log "tests on SQLite"
@@ -51,7 +41,7 @@ CADASTRE_VAR_DIR="$WORK/var-sqlite" python -m pytest -p no:cacheprovider \
 
 log "tests on PostgreSQL"
 CADASTRE_VAR_DIR="$WORK/var-postgres" \
-DATABASE_URL="postgres://cadastre:$PG_PASSWORD@127.0.0.1:$PG_PORT/cadastre" \
+DATABASE_URL="$PG_URL" \
   python -m pytest -p no:cacheprovider --junitxml="$ARTIFACTS/junit-postgres.xml" "$@" || status=$?
 
 "$VENV/bin/python" - "$ARTIFACTS" <<'PY'

@@ -9,7 +9,9 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,3 +110,68 @@ def current_database_url() -> str:
     password = quote(s.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+# --- Elasticsearch -------------------------------------------------------------------------------
+# A real node from the integ-test-zip distribution, fetched and run by scripts/elasticsearch.sh (the
+# one implementation of fetch/start/stop; this only calls it). Its state directory (config, data,
+# logs, port) lives under /tmp, where the unprivileged node user can reach it when tests run as root.
+
+ELASTICSEARCH_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "elasticsearch.sh"
+
+
+@dataclass
+class ElasticsearchNode:
+    state_dir: Path
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _script(self, command: str, *args: str) -> str:
+        result = subprocess.run(
+            ["bash", str(ELASTICSEARCH_SCRIPT), command, "--state-dir", str(self.state_dir), *args],
+            capture_output=True,
+            text=True,
+            timeout=420,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"scripts/elasticsearch.sh {command} failed ({result.returncode}):\n{result.stderr}{result.stdout}"
+            )
+        return result.stdout
+
+    def start(self) -> None:
+        """Start the node (again): same port, same data directory, so indexed data survives a restart."""
+        output = self._script("start", *(["--port", str(self.port)] if self.port else []))
+        url = next(line for line in output.splitlines() if line.startswith("ELASTICSEARCH_URL="))
+        self.port = int(url.rsplit(":", 1)[1])
+
+    def stop(self) -> None:
+        """Stop the node for real (SIGTERM, wait for the process to exit)."""
+        self._script("stop")
+
+    def is_up(self) -> bool:
+        if not self.port:
+            return False
+        try:
+            with urllib.request.urlopen(f"{self.url}/_cluster/health", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+
+@contextmanager
+def elasticsearch_node(*, port: int | None = None) -> Iterator[ElasticsearchNode]:
+    """A single-node Elasticsearch 8 on 127.0.0.1 (security off), stopped and deleted on exit."""
+    node = ElasticsearchNode(state_dir=Path(tempfile.mkdtemp(prefix="cadastre-es.", dir="/tmp")), port=port or 0)
+    try:
+        node.start()
+        yield node
+    finally:
+        try:
+            node.stop()
+        finally:
+            shutil.rmtree(node.state_dir, ignore_errors=True)

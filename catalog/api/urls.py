@@ -1,4 +1,4 @@
-"""URLs under /api/: the catalog router, the token endpoint and the OpenAPI schema and docs."""
+"""URLs under /api/: the catalog router, search, the token endpoint and the OpenAPI schema and docs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from catalog.api import views
+from catalog.api import search, views
 
 app_name = "api"
 
@@ -19,6 +19,8 @@ router.register("tags", views.TagViewSet, basename="tag")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("search/", search.SearchView.as_view(), name="search"),
+    path("search/suggest/", search.SuggestView.as_view(), name="search-suggest"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

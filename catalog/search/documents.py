@@ -26,12 +26,15 @@ from catalog.models import (
     PersonalDataClass,
 )
 
+_BLOCK_TAG_RE = re.compile(r"</?(?:p|br|li|ul|ol|h[1-6]|tr|td|th|table|thead|tbody|pre|blockquote|hr)\b[^>]*>")
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
 def plain_text(markdown_text: str) -> str:
-    """The visible text of a Markdown description (rendered, sanitised, tags removed)."""
-    return " ".join(html.unescape(_TAG_RE.sub(" ", render_markdown(markdown_text))).split())
+    """The visible text of a Markdown description (rendered, sanitised, tags removed): block
+    elements become spaces, inline ones (``<strong>``, ``<a>``...) disappear without one."""
+    html_text = _BLOCK_TAG_RE.sub(" ", render_markdown(markdown_text))
+    return " ".join(html.unescape(_TAG_RE.sub("", html_text)).split())
 
 
 def _glossary() -> dict[int, dict[str, Any]]:

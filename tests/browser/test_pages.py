@@ -111,9 +111,11 @@ def test_catalog_filter_without_special_categories(
 
 def test_catalog_search_by_column_name(page: Page, login: Login, data_scientist: User, catalog: Catalog) -> None:
     login(data_scientist)
-    page.get_by_role("searchbox", name="Search the catalog").fill("diagnosis")
-    page.get_by_role("button", name="Search", exact=True).click()
-    assert _dataset_rows(page) == ["Health claims"]
+    main = page.get_by_role("main")
+    main.get_by_role("combobox", name="Search the catalog").fill("diagnosis")
+    main.get_by_role("button", name="Search", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=diagnosis$"))
+    expect(page.locator(".search-hit__title a")).to_have_text(["Health claims"])
 
 
 # --- Dataset, versions -----------------------------------------------------------------------

@@ -207,8 +207,15 @@ def test_facets_count_the_results_and_combine_with_the_query(catalog: Catalog) -
     filtered = run("payments", status="published")
     assert names(filtered)[0] == "Customer payments ledger"
     assert set(names(filtered)) == {"Customer payments ledger", "Card transactions"}
-    assert {f.value: f.selected for f in filtered.facets["status"]} == {"published": True}
     assert filtered.total == 2
+    # A facet's own filter does not narrow its counts (the other values stay selectable)...
+    assert {(f.value, f.count, f.selected) for f in filtered.facets["status"]} == {
+        ("published", 2, True),
+        ("draft", 1, False),
+        ("deprecated", 1, False),
+    }
+    # ...while the other facets count what the filter leaves.
+    assert {f.value: f.count for f in filtered.facets["domain"]} == {"payments": 2}
 
 
 def test_facets_for_every_field(catalog: Catalog) -> None:

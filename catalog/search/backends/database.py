@@ -49,6 +49,20 @@ def _text_hits_sql(terms: tuple[str, ...]) -> tuple[str, list[Any]]:
     )
 
 
+def _filter_clauses(ref: str, filters: dict[str, tuple[str, ...]]) -> tuple[list[str], list[Any]]:
+    """SQL conditions on ``ref`` (a dataset id column) for facet filters: OR within a facet,
+    AND across facets."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for facet, values in filters.items():
+        if facet not in FACETS or not values:
+            continue
+        marks = ", ".join(["%s"] * len(values))
+        clauses.append(f"{ref} IN (SELECT document_id FROM catalog_searchfacet WHERE facet = %s AND value IN ({marks}))")
+        params += [facet, *values]
+    return clauses, params
+
+
 class DatabaseBackend:
     name = "database"
 
@@ -75,14 +89,15 @@ class DatabaseBackend:
             where.append("1 = 0")  # words that match nothing
         elif sources:
             where.append("d.dataset_id IN (" + " UNION ".join(sources) + ")")
-        for facet, values in query.filters.items():
-            if facet not in FACETS or not values:
-                continue
-            marks = ", ".join(["%s"] * len(values))
-            where.append(
-                f"d.dataset_id IN (SELECT document_id FROM catalog_searchfacet WHERE facet = %s AND value IN ({marks}))"
-            )
-            params += [facet, *values]
+        # Documents matching the query, before any facet filter (what facet counts start from).
+        ctes.append(
+            "matched AS (SELECT d.dataset_id FROM catalog_searchdocument d"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + ")"
+        )
+        filter_sql, filter_params = _filter_clauses("d.dataset_id", query.filters)
+        where += filter_sql
+        params += filter_params
         # Without any query text every document scores its ranking boost (published first).
         text_score = "COALESCE(t.text_score, 0)" if expanded.terms else ("1" if expanded.is_empty else "0")
         concept_hit = "CASE WHEN c.dataset_id IS NULL THEN 0 ELSE 1 END" if expanded.concept_slugs else "0"
@@ -114,14 +129,24 @@ class DatabaseBackend:
             "ORDER BY exact_name DESC, CASE WHEN status = 'deprecated' THEN 1 ELSE 0 END, score DESC, "
             "name_folded, dataset_id LIMIT %s OFFSET %s"
         )
+        # Each facet counts the matching documents under every filter but its own, so that the
+        # other values of a facet stay visible (and selectable: OR within a facet) once one is picked.
+        per_facet: list[str] = []
+        facet_params: list[Any] = []
+        for facet in FACETS:
+            others = {k: v for k, v in query.filters.items() if k != facet}
+            clauses, clause_params = _filter_clauses("m.dataset_id", others)
+            per_facet.append("(f.facet = %s" + "".join(f" AND {c}" for c in clauses) + ")")
+            facet_params += [facet, *clause_params]
         facets_sql = (
             f"{with_sql} SELECT f.facet, f.value, COUNT(*) FROM catalog_searchfacet f "
-            "JOIN candidates c ON c.dataset_id = f.document_id GROUP BY f.facet, f.value"
+            "JOIN matched m ON m.dataset_id = f.document_id WHERE " + " OR ".join(per_facet) + " "
+            "GROUP BY f.facet, f.value"
         )
         with connection.cursor() as cursor:
             cursor.execute(ranked_sql, [*params, exact, query.page_size, query.offset])
             rows = cursor.fetchall()
-            cursor.execute(facets_sql, params)
+            cursor.execute(facets_sql, [*params, *facet_params])
             facet_rows = cursor.fetchall()
         total = rows[0][2] if rows else self._count(with_sql, params)
         documents = {
