@@ -13,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from cadastre.env import StrictEnv
@@ -190,6 +191,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "cadastre"
+# Periodic tasks, run by `celery -A workers beat` (scale-out). Each is idempotent.
+CELERY_BEAT_SCHEDULE = {
+    "projects-flag-stale": {
+        "task": "projects.flag_stale",
+        "schedule": crontab(hour=2, minute=30),  # daily
+    },
+}
+
+# Projects: a project in Exploration for longer than this without a gate decision is a stale POC.
+STALE_POC_DAYS = env.int("STALE_POC_DAYS", 90, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -222,6 +233,19 @@ SPECTACULAR_SETTINGS = {
         "PersonalDataClassEnum": "catalog.models.PersonalDataClass",
         "DataFormatEnum": "catalog.models.DataFormat",
         "ColumnTypeEnum": "catalog.models.ColumnType",
+        # Keeps the dataset status enum's name now that backlog items have a status too.
+        "StatusEnum": "catalog.models.DatasetStatus",
+        "ProjectStageEnum": "projects.models.Stage",
+        "ProjectRoleEnum": "projects.models.ProjectRole",
+        "EvidenceKindEnum": "projects.models.EvidenceKind",
+        "AutoCheckEnum": "projects.models.AutoCheck",
+        "GateConditionEnum": "projects.models.GateCondition",
+        "KPIKindEnum": "projects.models.KPIKind",
+        "KPIDirectionEnum": "projects.models.KPIDirection",
+        "BacklogProfileEnum": "projects.models.BacklogProfile",
+        "BacklogStatusEnum": "projects.models.BacklogStatus",
+        "AIActTierEnum": "projects.models.AIActTier",
+        "ModelLinkSourceEnum": "projects.models.ModelLinkSource",
     },
 }
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("catalog.api.urls")),
+    path("api/", include("projects.api.urls")),
     path("", include("frontend.urls")),
 ]
 # MEDIA is never served directly: delivered files hold personal data and are only downloaded

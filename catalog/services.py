@@ -208,7 +208,8 @@ def column_create(*, dataset: Dataset, name: str, glossary_terms: Iterable[Gloss
     column = Column(dataset=dataset, name=name.strip())
     _apply(column, data, COLUMN_FIELDS - {"name"})
     if "position" not in data:
-        column.position = (dataset.columns.aggregate(m=Max("position"))["m"] or -1) + 1
+        highest = dataset.columns.aggregate(m=Max("position"))["m"]
+        column.position = 0 if highest is None else highest + 1
     _save_validated(column)
     column.glossary_terms.set(list(glossary_terms))
     return column

@@ -3,6 +3,8 @@ exercise a write path call the services instead."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -22,6 +24,18 @@ from catalog.models import (
     VersionOperation,
 )
 from catalog.roles import Role, group_name
+from projects import risk
+from projects.models import (
+    BacklogItem,
+    Membership,
+    Milestone,
+    ModelLink,
+    Project,
+    ProjectKPI,
+    RiskScreening,
+    Stage,
+    write_stage_unchecked,
+)
 
 PASSWORD = "cadastre-test-password"
 
@@ -121,3 +135,105 @@ class DatasetVersionFactory(factory.django.DjangoModelFactory):
     schema = factory.LazyFunction(lambda: [{"name": "id", "type": "integer"}])
     schema_fingerprint = factory.LazyAttribute(lambda v: schema_fingerprint(v.schema))
     schema_diff = factory.LazyFunction(lambda: {"initial": True, "added": ["id"], "removed": [], "type_changed": []})
+
+
+# --- Projects --------------------------------------------------------------------------------------
+# Built through the models, like the factories above. ``ProjectFactory(stage=...)`` puts a project
+# in a stage without passing its gates (``write_stage_unchecked``): for tests that need a project
+# somewhere in its lifecycle, not for tests of the transitions themselves, which call the services.
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Project
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    purpose = "Detect fraudulent card payments to block them before settlement."
+    description = "A data-science project."
+
+    @classmethod
+    def _create(cls, model_class: type, *args: object, **kwargs: object) -> object:
+        stage = kwargs.pop("stage", Stage.QUALIFICATION)
+        entered_stage_at = kwargs.pop("entered_stage_at", None) or timezone.now()
+        project = super()._create(model_class, *args, entered_stage_at=entered_stage_at, **kwargs)
+        if stage != Stage.QUALIFICATION:
+            write_stage_unchecked(project, stage=str(stage), at=entered_stage_at)  # type: ignore[arg-type]
+        return project
+
+    @factory.post_generation
+    def lead(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """``ProjectFactory(lead=user)`` gives the project an active project lead."""
+        if create and extracted is not None:
+            MembershipFactory(project=self, user=extracted, role="project_lead")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    project = factory.SubFactory(ProjectFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "data_scientist"
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+
+class ProjectKPIFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjectKPI
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = "business"
+    name = factory.Sequence(lambda n: f"KPI {n}")
+    target = 0.8
+    direction = "higher"
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+    target_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=30))
+
+
+class BacklogItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BacklogItem
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")
+    profile = "data_scientist"
+    status = "todo"
+    position = factory.Sequence(lambda n: n)
+
+
+class ModelLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ModelLink
+
+    project = factory.SubFactory(ProjectFactory)
+    registered_model_name = factory.Sequence(lambda n: f"model-{n}")
+    linked_at = factory.LazyFunction(timezone.now)
+
+
+class RiskScreeningFactory(factory.django.DjangoModelFactory):
+    """A screening computed from ``answers`` (all "no" unless given) by ``projects.risk.screen``."""
+
+    class Meta:
+        model = RiskScreening
+
+    class Params:
+        result = factory.LazyAttribute(lambda s: risk.screen(s.answers))
+
+    project = factory.SubFactory(ProjectFactory)
+    questionnaire_version = 1
+    answers = factory.LazyFunction(risk.all_no)
+    ai_act_tier = factory.LazyAttribute(lambda s: s.result.ai_act_tier)
+    ai_act_reasons = factory.LazyAttribute(lambda s: s.result.ai_act_reasons)
+    dpia_required = factory.LazyAttribute(lambda s: s.result.dpia_required)
+    dpia_reasons = factory.LazyAttribute(lambda s: s.result.dpia_reasons)
+    screened_by = factory.SubFactory(UserFactory)
+    screened_at = factory.LazyFunction(timezone.now)
