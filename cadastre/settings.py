@@ -193,6 +193,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "cadastre"
 # Periodic tasks, run by `celery -A workers beat` (scale-out). Each is idempotent.
 CELERY_BEAT_SCHEDULE = {
+    # Search changes left in the outbox (lost task, Elasticsearch down): retried every 5 minutes.
+    "search-sweep": {"task": "catalog.search_sweep", "schedule": 300.0},
+    # Full comparison of the catalog with both indexes, repaired: nightly.
+    "search-reconcile": {"task": "catalog.search_reconcile", "schedule": crontab(hour=3, minute=0)},
     "projects-flag-stale": {
         "task": "projects.flag_stale",
         "schedule": crontab(hour=2, minute=30),  # daily

@@ -22,6 +22,19 @@ def search_sync_datasets(dataset_ids: list[int]) -> dict[str, object]:
     return {"indexed": report.indexed, "removed": report.removed, "elasticsearch": report.elasticsearch}
 
 
+@shared_task(
+    name="catalog.search_sweep",
+    autoretry_for=(SearchUnavailable, ConnectionError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=3,
+)
+def search_sweep() -> dict[str, object]:
+    """Periodic: sync the datasets still in the outbox (their task was lost or failed)."""
+    report = sync.sweep()
+    return {"indexed": report.indexed, "removed": report.removed, "elasticsearch": report.elasticsearch}
+
+
 @shared_task(name="catalog.search_reconcile")
 def search_reconcile() -> dict[str, object]:
     """Periodic: find and repair differences between the catalog and the indexes; sweep the outbox."""

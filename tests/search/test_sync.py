@@ -159,3 +159,14 @@ def test_elasticsearch_down_then_back_loses_nothing(use_elasticsearch, django_ca
     result = search(query=SearchQuery(text="authorisations"))
     assert not result.degraded and result.backend == "elasticsearch"
     assert [h.name for h in result.hits] == ["Card authorisations"]
+
+
+def test_periodic_tasks_are_scheduled_and_sweep_the_outbox(settings) -> None:  # type: ignore[no-untyped-def]
+    from catalog.tasks import search_reconcile, search_sweep
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"catalog.search_sweep", "catalog.search_reconcile"} <= scheduled
+    dataset = DatasetFactory(name="Swept by the periodic task")
+    assert search_sweep.delay().get() == {"indexed": 1, "removed": 0, "elasticsearch": "not configured"}
+    assert names("swept") == [dataset.name]
+    assert search_reconcile.delay().get()["repaired"] == 0
