@@ -137,10 +137,14 @@ STAGE_MESSAGE = "The stage changes only through a gate transition."
 # --- Helpers -------------------------------------------------------------------------------------------
 
 
+# Slugs the web pages use as paths under /projects/.
+RESERVED_SLUGS = frozenset({"new"})
+
+
 def _unique_slug(base: str) -> str:
     root = slugify(base)[:180] or "project"
     slug, n = root, 2
-    while Project.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Project.objects.filter(slug=slug).exists():
         slug, n = f"{root}-{n}", n + 1
     return slug
 

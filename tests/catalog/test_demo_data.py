@@ -32,6 +32,15 @@ from catalog.models import (
 from catalog.roles import Role, has_role
 from fixtures.demo_catalog import check_fixtures
 from fixtures.users import DEMO_PASSWORD
+from projects.models import (
+    AIActTier,
+    Membership,
+    Project,
+    ProjectRole,
+    SignOff,
+    Stage,
+    StageTransition,
+)
 
 DEMO_USERS_BY_ROLE = {
     Role.DATA_SCIENTIST: "alice",
@@ -72,6 +81,10 @@ def counts() -> dict[str, int]:
         "versions": DatasetVersion.objects.count(),
         "dataset_terms": Dataset.glossary_terms.through.objects.count(),
         "column_terms": Column.glossary_terms.through.objects.count(),
+        "projects": Project.objects.count(),
+        "transitions": StageTransition.objects.count(),
+        "sign_offs": SignOff.objects.count(),
+        "memberships": Membership.objects.count(),
     }
 
 
@@ -239,7 +252,7 @@ def test_version_histories_with_schema_diffs(demo: str) -> None:
 
 def test_prints_a_summary(demo: str) -> None:
     assert "Demo catalog loaded" in demo
-    for heading in ["Users:", "Glossary terms:", "Datasets:", "Columns:", "Versions:"]:
+    for heading in ["Users:", "Glossary terms:", "Datasets:", "Columns:", "Versions:", "Projects:"]:
         assert heading in demo
 
 
@@ -261,3 +274,55 @@ def test_reset_reloads_the_same_catalog(demo: str) -> None:
     assert counts() == before
     assert "Deleted" in out.getvalue()
     assert authenticate(username="alice", password=DEMO_PASSWORD) is not None
+
+
+# --- Projects (fixtures/projects.py) -----------------------------------------------------------------
+
+
+def test_projects_cover_every_stage_with_stale_pocs(demo: str) -> None:
+    assert Project.objects.count() >= 12
+    stages = set(Project.objects.values_list("stage", flat=True))
+    assert stages == set(Stage.values)
+    assert Project.objects.filter(stage=Stage.ABANDONED).count() == 1
+    assert Project.objects.filter(stage=Stage.RETIRED).count() == 1
+    stale = Project.objects.filter(is_stale=True)
+    assert 1 <= stale.count() <= 2
+    now = timezone.now()
+    for project in stale:
+        assert project.stage == Stage.EXPLORATION and project.days_in_stage(now) > 90
+    assert Project.objects.filter(stage=Stage.EXPLORATION, is_stale=False).exists()
+    names = set(Project.objects.values_list("name", flat=True))
+    assert {"Consumer credit scoring", "Card fraud detection", "HR absenteeism forecasting"} <= names
+
+
+def test_projects_have_backdated_histories_through_their_gates(demo: str) -> None:
+    for project in Project.objects.all():
+        history = list(project.transitions.order_by("at", "pk"))
+        assert history[0].from_stage == "" and history[-1].to_stage == project.stage
+        assert history[-1].at == project.entered_stage_at
+        assert [t.at for t in history] == sorted(t.at for t in history)
+        assert len({t.at.date() for t in history}) == len(history)  # spread over time, not all today
+        assert project.leads, project.name
+    production = Project.objects.get(name="Retail churn prediction")
+    steps = list(production.transitions.order_by("at").values_list("to_stage", flat=True))
+    assert steps == [Stage.QUALIFICATION, Stage.EXPLORATION, Stage.INDUSTRIALIZATION, Stage.PRODUCTION]
+    assert production.transitions.first().at < timezone.now() - timedelta(days=300)
+    # Every gate passed was signed by the roles it needed, the governance officer by olivier.
+    assert SignOff.objects.filter(role=ProjectRole.GOVERNANCE_OFFICER, user__username="olivier").exists()
+    assert not SignOff.objects.filter(invalidated_at__isnull=False).exists()
+    abandoned = Project.objects.get(stage=Stage.ABANDONED)
+    assert abandoned.transitions.get(to_stage=Stage.ABANDONED).reason
+
+
+def test_projects_have_teams_kpis_risk_and_roadmaps(demo: str) -> None:
+    usernames = set(Membership.objects.values_list("user__username", flat=True))
+    assert {"alice", "paula", "diane", "bruno", "camille", "helene", "olivier", "admin"} <= usernames
+    assert Membership.objects.filter(started_at__lt=timezone.now() - timedelta(days=30)).exists()
+    credit = Project.objects.get(name="Consumer credit scoring")
+    assert credit.latest_risk_screening().ai_act_tier == AIActTier.HIGH
+    assert Project.objects.get(name="HR absenteeism forecasting").latest_risk_screening().dpia_required
+    for project in Project.objects.exclude(stage=Stage.QUALIFICATION):
+        assert project.kpis.filter(kind="business").exists() and project.kpis.filter(kind="ml").exists()
+    assert Project.objects.filter(milestones__actual_date__isnull=False).distinct().count() >= 5
+    assert Project.objects.filter(backlog_items__isnull=False).distinct().count() >= 10
+    assert Project.objects.filter(model_links__isnull=False).distinct().count() >= 5

@@ -72,6 +72,11 @@ def test_create_validates(kwargs: dict[str, Any], field: str, lead: Any) -> None
     assert not Project.objects.exists() and not Membership.objects.exists()
 
 
+def test_a_project_named_new_does_not_take_the_creation_page_path(lead: Any) -> None:
+    project = services.project_create(name="New", purpose="A project called New.", creator=lead)
+    assert project.slug == "new-2"
+
+
 def test_names_are_unique(lead: Any, project: Project) -> None:
     with pytest.raises(ValidationError) as refused:
         services.project_create(name=project.name, purpose="Same name.", creator=lead)

@@ -1,0 +1,296 @@
+"""Project pages: the board, the project page (gates, sign-offs, roadmap), project creation.
+
+Views stay thin: reads go through ``projects.selectors``, writes through ``projects.services``; who
+may do what comes from ``Project.access(user)``. A refused write (``ValidationError``) is shown on
+the project page, with exactly what the service said; a successful one redirects (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from frontend.project_forms import GateAnswerForm, ProjectCreateForm
+from projects import selectors, services
+from projects.models import (
+    BacklogProfile,
+    EvidenceKind,
+    GateChecklistTemplate,
+    Project,
+    ProjectRole,
+    Stage,
+    can_create_project,
+)
+
+MAIN_STAGES = (Stage.QUALIFICATION, Stage.EXPLORATION, Stage.INDUSTRIALIZATION, Stage.PRODUCTION, Stage.RETIRED)
+
+
+def _project_or_404(slug: str) -> Project:
+    project = Project.objects.filter(slug=slug).first()
+    if project is None:
+        raise Http404("No such project.")
+    return project
+
+
+def _detail_url(project: Project, anchor: str = "") -> str:
+    url = reverse("frontend:project-detail", args=[project.slug])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _stage_label(value: str) -> str:
+    try:
+        return str(Stage(value).label)
+    except ValueError:
+        return value
+
+
+def _role_label(value: str) -> str:
+    try:
+        return str(ProjectRole(value).label)
+    except ValueError:
+        return value
+
+
+# --- Board -------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def project_board(request: HttpRequest) -> HttpResponse:
+    columns = selectors.project_board(user=request.user)
+    main = [c for c in columns if c.stage in MAIN_STAGES]
+    abandoned = next((c for c in columns if c.stage == Stage.ABANDONED), None)
+    context = {
+        "columns": main,
+        "abandoned": abandoned,
+        "project_count": sum(len(c.cards) for c in columns),
+        "stale_count": sum(c.stale_count for c in columns),
+        "can_create": can_create_project(request.user),
+    }
+    return render(request, "frontend/project_board.html", context)
+
+
+# --- Creation ----------------------------------------------------------------------------------------
+
+
+def _add_service_errors(form: Any, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest) -> HttpResponse:
+    if not can_create_project(request.user):
+        raise PermissionDenied("Project leads, data scientists and admins start projects.")
+    form = ProjectCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(creator=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Project {project.name} created in Qualification. You are its project lead.")
+            return redirect(_detail_url(project))
+    return render(request, "frontend/project_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# --- Project page ------------------------------------------------------------------------------------
+
+
+def _passed_gate(view: selectors.GateView) -> dict[str, Any]:
+    """A passed gate as decided: its snapshot, with labels for the template."""
+    snapshot = view.snapshot or {}
+    return {
+        "items": [i for i in snapshot.get("items", []) if i.get("applicable")],
+        "sign_offs": [
+            {**s, "role_label": _role_label(s.get("role", "")), "signed_on": str(s.get("signed_at", ""))[:10]}
+            for s in snapshot.get("sign_offs", [])
+        ],
+    }
+
+
+def _timeline_bars(timeline: selectors.Timeline) -> dict[str, Any]:
+    """Positions (percent of the drawn range) of the stage spans and milestones of the roadmap."""
+    total = max(1, (timeline.end - timeline.start).days)
+
+    def left(day: date) -> float:
+        return round(100 * (day - timeline.start).days / total, 2)
+
+    spans = []
+    for span in timeline.stage_spans:
+        end = span.end or timeline.today
+        spans.append(
+            {
+                "stage": span.stage,
+                "label": _stage_label(span.stage),
+                "start": span.start,
+                "end": span.end,
+                "days": span.days,
+                "left": left(span.start),
+                "width": max(0.8, round(100 * (end - span.start).days / total, 2)),
+            }
+        )
+    milestones = [{"event": e, "left": left(e.date)} for e in timeline.events if e.kind == "milestone"]
+    return {"spans": spans, "milestones": milestones, "today_left": left(timeline.today)}
+
+
+def _refusal(error: ValidationError, title: str) -> dict[str, Any]:
+    """A refused write, for the page: the service's headline, then what is missing, by group."""
+    groups: list[dict[str, Any]] = []
+    headline: list[str] = []
+    if hasattr(error, "error_dict"):
+        labels = {"checklist": "Checklist", "sign_offs": "Sign-offs"}
+        for name, errors in error.message_dict.items():
+            if name == NON_FIELD_ERRORS:
+                headline.extend(errors)
+            elif name in labels:
+                groups.append({"title": labels[name], "messages": errors})
+            else:
+                headline.extend(errors)
+    else:
+        headline.extend(error.messages)
+    return {"title": title, "headline": headline, "groups": groups}
+
+
+def _render_detail(
+    request: HttpRequest,
+    slug: str,
+    *,
+    refusal: dict[str, Any] | None = None,
+    answer_errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    try:
+        detail = selectors.project_detail(slug=slug, user=request.user)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+    access = detail.access
+    project = detail.project
+    if access is None or not access.can_read:
+        context = {"project": project, "detail": detail}
+        return render(request, "frontend/project_summary.html", context, status=status)
+    next_stage = project.next_stage if not project.is_closed else None
+    gates = []
+    for view in detail.gates:
+        gates.append({"view": view, "passed": _passed_gate(view) if view.position == "passed" else None})
+    context = {
+        "project": project,
+        "detail": detail,
+        "access": access,
+        "gates": gates,
+        "next_stage": next_stage,
+        "next_stage_label": _stage_label(next_stage) if next_stage else "",
+        "can_move": access.can_manage and next_stage is not None,
+        "can_abandon": access.can_manage and Stage.ABANDONED in detail.allowed_targets,
+        "business_kpis": [k for k in detail.kpis if k.kind == "business"],
+        "ml_kpis": [k for k in detail.kpis if k.kind == "ml"],
+        "backlog": [
+            {"profile": profile, "label": profile.label, "items": detail.backlog[profile.value]}
+            for profile in BacklogProfile
+            if detail.backlog[profile.value]
+        ],
+        "timeline": detail.timeline,
+        "bars": _timeline_bars(detail.timeline),
+        "refusal": refusal,
+        "answer_errors": answer_errors or {},
+        "evidence": EvidenceKind,
+    }
+    return render(request, "frontend/project_detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_detail(request, slug)
+
+
+@login_required
+@require_POST
+def project_transition(request: HttpRequest, slug: str) -> HttpResponse:
+    """Move the project (the next gate, or Abandoned with a reason). A refusal keeps the stage and
+    shows what is missing."""
+    project = _project_or_404(slug)
+    if not project.access(request.user).can_manage:
+        raise PermissionDenied("Only a project lead of this project moves its stage.")
+    target = request.POST.get("target_stage", "")
+    reason = request.POST.get("reason", "")
+    try:
+        transition = services.project_transition(
+            project=project, target_stage=target, actor=request.user, reason=reason
+        )
+    except ValidationError as exc:
+        refusal = _refusal(exc, f"The project was not moved to {_stage_label(target)}")
+        return _render_detail(request, slug, refusal=refusal, status=400)
+    messages.success(request, f"{project.name} moved to {_stage_label(transition.to_stage)}.")
+    return redirect(_detail_url(project, "history"))
+
+
+@login_required
+@require_POST
+def project_signoff(request: HttpRequest, slug: str) -> HttpResponse:
+    project = _project_or_404(slug)
+    if not project.access(request.user).can_sign:
+        raise PermissionDenied("You hold no role that signs this project's gates.")
+    role = request.POST.get("role", "")
+    stage = request.POST.get("stage") or None
+    try:
+        services.signoff_give(
+            project=project, role=role, user=request.user, comment=request.POST.get("comment", ""), stage=stage
+        )
+    except ValidationError as exc:
+        refusal = _refusal(exc, f"Your sign-off as {_role_label(role)} was not recorded")
+        return _render_detail(request, slug, refusal=refusal, status=400)
+    messages.success(request, f"Signed the {_stage_label(stage or '')} gate as {_role_label(role)}.")
+    return redirect(_detail_url(project, f"gate-{stage}" if stage else "gates"))
+
+
+@login_required
+@require_POST
+def project_answer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Answer one checklist item of a gate not passed yet (members and admins)."""
+    project = _project_or_404(slug)
+    if not project.access(request.user).can_contribute:
+        raise PermissionDenied("Only the project's members answer its checklists.")
+    stage, key = request.POST.get("stage", ""), request.POST.get("key", "")
+    try:
+        template = selectors.gate_template_current(stage=stage)
+    except GateChecklistTemplate.DoesNotExist:
+        raise Http404("No such gate.") from None
+    item = next((i for i in template.items.all() if i.key == key), None)
+    if item is None:
+        raise Http404("No such checklist item.")
+    form = GateAnswerForm(request.POST, request.FILES)
+    problems: list[str] = []
+    if not form.is_valid():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+    else:
+        try:
+            services.gate_answer_set(
+                project=project,
+                stage=stage,
+                key=key,
+                answered_by=request.user,
+                **form.service_values(item.evidence_kind),
+            )
+        except ValidationError as exc:
+            problems = (
+                [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
+            )
+    if problems:
+        refusal = {"title": f"Your answer to '{item.label}' was not saved", "headline": problems, "groups": []}
+        return _render_detail(request, slug, refusal=refusal, answer_errors={key: problems}, status=400)
+    messages.success(request, f"Answer to '{item.label}' saved.")
+    return redirect(_detail_url(project, f"item-{key}"))
