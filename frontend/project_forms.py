@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from projects.models import EvidenceKind
+from projects import risk
+from projects.models import BacklogProfile, EvidenceKind, KPIDirection, KPIKind, ProjectRole
 
 RATING_CHOICES = [("", "Not rated"), *((str(n), str(n)) for n in range(1, 6))]
 
@@ -84,3 +85,105 @@ class GateAnswerForm(forms.Form):
         elif kind == EvidenceKind.FILE:
             values["evidence_file"] = data.get("evidence_file")
         return values
+
+
+# --- Forms of the project page (team, KPIs, details, risk, roadmap, backlog, models) ---------------
+
+
+def _user_choices_field(**kwargs: Any) -> forms.ModelChoiceField:
+    field = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name", "username"),
+        **kwargs,
+    )
+    field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign]
+    return field
+
+
+class MembershipAddForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150)
+    role = forms.ChoiceField(label="Role", choices=ProjectRole.choices)
+    started_on = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty: from today.",
+    )
+
+    def clean_username(self) -> Any:
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError(f"There is no user named {username}.")
+        return user
+
+
+class MembershipEndForm(forms.Form):
+    reason = forms.CharField(label="Reason", required=False, max_length=500)
+
+
+class KPIForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind", choices=KPIKind.choices)
+    name = forms.CharField(label="Name", max_length=200)
+    target = forms.FloatField(label="Target")
+    unit = forms.CharField(label="Unit", required=False, max_length=32)
+    direction = forms.ChoiceField(label="Direction", choices=KPIDirection.choices)
+
+
+class ProjectDetailsForm(forms.Form):
+    """The business owner and the ratings of a project (``services.project_update``)."""
+
+    business_owner = forms.ModelChoiceField(
+        label="Business owner", required=False, queryset=get_user_model().objects.none(), empty_label="Not chosen"
+    )
+    value_rating = ProjectCreateForm.base_fields["value_rating"]
+    risk_rating = ProjectCreateForm.base_fields["risk_rating"]
+    feasibility_rating = ProjectCreateForm.base_fields["feasibility_rating"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["business_owner"] = _user_choices_field(
+            label="Business owner", required=False, empty_label="Not chosen"
+        )
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class RiskScreeningForm(forms.Form):
+    """The questionnaire of ``projects.risk``: one yes/no question per field, named by its key."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for question in risk.QUESTIONS:
+            self.fields[question.key] = forms.TypedChoiceField(
+                label=question.text,
+                choices=YES_NO,
+                coerce=lambda v: v == "yes",
+                widget=forms.RadioSelect,
+                help_text=f"{question.help} ({question.reference})" if question.help else question.reference,
+                error_messages={"required": "Answer yes or no."},
+            )
+        self.fields["comment"] = forms.CharField(
+            label="Screening comment", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        )
+
+    def answers(self) -> dict[str, bool]:
+        return {q.key: self.cleaned_data[q.key] for q in risk.QUESTIONS}
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    target_date = forms.DateField(label="Target date", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MilestoneDoneForm(forms.Form):
+    actual_date = forms.DateField(label="Reached on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class BacklogItemForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=200)
+    profile = forms.ChoiceField(label="Profile", choices=BacklogProfile.choices)
+
+
+class ModelLinkForm(forms.Form):
+    registered_model_name = forms.CharField(label="Registered model name", max_length=256)

@@ -7,7 +7,8 @@ the project page, with exactly what the service said; a successful one redirects
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Any
 
 from django.contrib import messages
@@ -16,9 +17,22 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from frontend.project_forms import GateAnswerForm, ProjectCreateForm
+from frontend.project_forms import (
+    BacklogItemForm,
+    GateAnswerForm,
+    KPIForm,
+    MembershipAddForm,
+    MembershipEndForm,
+    MilestoneDoneForm,
+    MilestoneForm,
+    ModelLinkForm,
+    ProjectCreateForm,
+    ProjectDetailsForm,
+    RiskScreeningForm,
+)
 from projects import selectors, services
 from projects.models import (
     BacklogProfile,
@@ -171,6 +185,8 @@ def _render_detail(
     *,
     refusal: dict[str, Any] | None = None,
     answer_errors: dict[str, list[str]] | None = None,
+    bound_forms: dict[str, Any] | None = None,
+    row_errors: dict[str, dict[int, list[str]]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     try:
@@ -207,6 +223,10 @@ def _render_detail(
         "refusal": refusal,
         "answer_errors": answer_errors or {},
         "evidence": EvidenceKind,
+        "forms": _page_forms(detail, bound_forms or {}),
+        "row_errors": row_errors or {},
+        "open_milestones": [m for m in detail.milestones if m.actual_date is None],
+        "today": timezone.localdate(),
     }
     return render(request, "frontend/project_detail.html", context, status=status)
 
@@ -294,3 +314,216 @@ def project_answer(request: HttpRequest, slug: str) -> HttpResponse:
         return _render_detail(request, slug, refusal=refusal, answer_errors={key: problems}, status=400)
     messages.success(request, f"Answer to '{item.label}' saved.")
     return redirect(_detail_url(project, f"item-{key}"))
+
+
+# --- Forms of the project page -----------------------------------------------------------------------
+#
+# Each form is a POST to its own URL; the view checks ``Project.access(user)``, calls one service and
+# redirects back with a message. A refusal re-renders the page with the errors next to the form.
+
+# key -> (form class, access level needed: "can_manage" or "can_contribute")
+PAGE_FORMS: dict[str, tuple[type[Any], str]] = {
+    "team": (MembershipAddForm, "can_manage"),
+    "kpi": (KPIForm, "can_manage"),
+    "details": (ProjectDetailsForm, "can_manage"),
+    "milestone": (MilestoneForm, "can_manage"),
+    "backlog": (BacklogItemForm, "can_manage"),
+    "risk": (RiskScreeningForm, "can_contribute"),
+    "model": (ModelLinkForm, "can_contribute"),
+}
+
+
+def _make_form(key: str, data: Any = None, **kwargs: Any) -> Any:
+    form_class, _ = PAGE_FORMS[key]
+    return form_class(data, auto_id=f"id_{key}_%s", **kwargs)
+
+
+def _page_forms(detail: selectors.ProjectDetail, bound: dict[str, Any]) -> dict[str, Any]:
+    """The forms the viewing user may use on this project (none once it is closed); ``bound``
+    (a refused submission) replaces the blank one."""
+    access, project = detail.access, detail.project
+    if access is None or project.is_closed:
+        return {}
+    initial: dict[str, dict[str, Any]] = {
+        "details": {
+            "business_owner": project.business_owner_id,
+            "value_rating": project.value_rating,
+            "risk_rating": project.risk_rating,
+            "feasibility_rating": project.feasibility_rating,
+        },
+    }
+    if detail.risk_screening is not None:
+        initial["risk"] = {
+            key: ("yes" if value else "no") for key, value in (detail.risk_screening.answers or {}).items()
+        }
+        initial["risk"]["comment"] = detail.risk_screening.comment
+    page_forms = {}
+    for key, (_, level) in PAGE_FORMS.items():
+        if getattr(access, level):
+            page_forms[key] = bound.get(key) or _make_form(key, initial=initial.get(key))
+    return page_forms
+
+
+def _messages_of(error: ValidationError) -> list[str]:
+    if hasattr(error, "error_dict"):
+        return [m for ms in error.message_dict.values() for m in ms]
+    return list(error.messages)
+
+
+def _page_form_post(
+    request: HttpRequest, slug: str, key: str, save: Callable[[Project, dict[str, Any]], str], anchor: str
+) -> HttpResponse:
+    project = _project_or_404(slug)
+    level = PAGE_FORMS[key][1]
+    if not getattr(project.access(request.user), level):
+        raise PermissionDenied(
+            "Only a project lead of this project does this."
+            if level == "can_manage"
+            else "Only the project's members do this."
+        )
+    form = _make_form(key, request.POST)
+    if form.is_valid():
+        try:
+            message = save(project, form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect(_detail_url(project, anchor))
+    return _render_detail(request, slug, bound_forms={key: form}, status=400)
+
+
+def _start_of(day: date | None) -> datetime | None:
+    return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+
+
+@login_required
+@require_POST
+def project_member_add(request: HttpRequest, slug: str) -> HttpResponse:
+    def save(project: Project, data: dict[str, Any]) -> str:
+        user = data["username"]
+        services.membership_add(
+            project=project,
+            user=user,
+            role=data["role"],
+            added_by=request.user,
+            started_at=_start_of(data.get("started_on")),
+        )
+        return f"{user.get_full_name() or user.get_username()} added to the team as {_role_label(data['role'])}."
+
+    return _page_form_post(request, slug, "team", save, "team-title")
+
+
+@login_required
+@require_POST
+def project_member_end(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    project = _project_or_404(slug)
+    if not project.access(request.user).can_manage:
+        raise PermissionDenied("Only a project lead of this project changes its team.")
+    membership = project.memberships.filter(pk=membership_id).select_related("user").first()
+    if membership is None:
+        raise Http404("No such membership.")
+    form = MembershipEndForm(request.POST)
+    problems: list[str] = []
+    if not form.is_valid():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+    else:
+        try:
+            services.membership_end(membership=membership, ended_by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            problems = _messages_of(exc)
+    if problems:
+        return _render_detail(request, slug, row_errors={"end": {membership.pk: problems}}, status=400)
+    user = membership.user
+    messages.success(
+        request, f"{user.get_full_name() or user.get_username()} is no longer {_role_label(membership.role)}."
+    )
+    return redirect(_detail_url(project, "team-title"))
+
+
+@login_required
+@require_POST
+def project_kpi_add(request: HttpRequest, slug: str) -> HttpResponse:
+    def save(project: Project, data: dict[str, Any]) -> str:
+        kpi = services.kpi_create(project=project, actor=request.user, **data)
+        return f"KPI {kpi.name} added."
+
+    return _page_form_post(request, slug, "kpi", save, "kpi-title")
+
+
+@login_required
+@require_POST
+def project_details_update(request: HttpRequest, slug: str) -> HttpResponse:
+    def save(project: Project, data: dict[str, Any]) -> str:
+        services.project_update(project=project, data=data, actor=request.user)
+        return "Business owner and ratings saved."
+
+    return _page_form_post(request, slug, "details", save, "about-title")
+
+
+@login_required
+@require_POST
+def project_risk_screening(request: HttpRequest, slug: str) -> HttpResponse:
+    def save(project: Project, data: dict[str, Any]) -> str:
+        form_answers = {key: value for key, value in data.items() if key != "comment"}
+        screening = services.risk_screening_record(
+            project=project, answers=form_answers, screened_by=request.user, comment=data.get("comment") or ""
+        )
+        dpia = "a DPIA is required" if screening.dpia_required else "no DPIA required"
+        return f"Risk screening recorded: AI Act {screening.get_ai_act_tier_display()}, {dpia}."
+
+    return _page_form_post(request, slug, "risk", save, "risk-title")
+
+
+@login_required
+@require_POST
+def project_milestone_add(request: HttpRequest, slug: str) -> HttpResponse:
+    def save(project: Project, data: dict[str, Any]) -> str:
+        milestone = services.milestone_create(project=project, **data)
+        return f"Milestone {milestone.title} added."
+
+    return _page_form_post(request, slug, "milestone", save, "roadmap-title")
+
+
+@login_required
+@require_POST
+def project_milestone_done(request: HttpRequest, slug: str, milestone_id: int) -> HttpResponse:
+    project = _project_or_404(slug)
+    if not project.access(request.user).can_manage:
+        raise PermissionDenied("Only a project lead of this project changes its roadmap.")
+    milestone = project.milestones.filter(pk=milestone_id).first()
+    if milestone is None:
+        raise Http404("No such milestone.")
+    form = MilestoneDoneForm(request.POST)
+    problems: list[str] = []
+    if not form.is_valid():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+    else:
+        try:
+            services.milestone_update(milestone=milestone, data={"actual_date": form.cleaned_data["actual_date"]})
+        except ValidationError as exc:
+            problems = _messages_of(exc)
+    if problems:
+        return _render_detail(request, slug, row_errors={"done": {milestone.pk: problems}}, status=400)
+    messages.success(request, f"Milestone {milestone.title} reached on {milestone.actual_date:%Y-%m-%d}.")
+    return redirect(_detail_url(project, "roadmap-title"))
+
+
+@login_required
+@require_POST
+def project_backlog_add(request: HttpRequest, slug: str) -> HttpResponse:
+    def save(project: Project, data: dict[str, Any]) -> str:
+        item = services.backlog_item_create(project=project, **data)
+        return f"Backlog item {item.title} added."
+
+    return _page_form_post(request, slug, "backlog", save, "backlog-title")
+
+
+@login_required
+@require_POST
+def project_model_link(request: HttpRequest, slug: str) -> HttpResponse:
+    def save(project: Project, data: dict[str, Any]) -> str:
+        link = services.model_link_add(project=project, linked_by=request.user, **data)
+        return f"MLflow model {link.registered_model_name} linked."
+
+    return _page_form_post(request, slug, "model", save, "models-title")

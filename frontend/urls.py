@@ -23,6 +23,23 @@ urlpatterns: list[URLPattern] = [
     path("projects/<slug:slug>/move/", project_views.project_transition, name="project-transition"),
     path("projects/<slug:slug>/sign/", project_views.project_signoff, name="project-signoff"),
     path("projects/<slug:slug>/answer/", project_views.project_answer, name="project-answer"),
+    path("projects/<slug:slug>/team/", project_views.project_member_add, name="project-member-add"),
+    path(
+        "projects/<slug:slug>/team/<int:membership_id>/end/",
+        project_views.project_member_end,
+        name="project-member-end",
+    ),
+    path("projects/<slug:slug>/kpis/", project_views.project_kpi_add, name="project-kpi-add"),
+    path("projects/<slug:slug>/details/", project_views.project_details_update, name="project-details"),
+    path("projects/<slug:slug>/risk/", project_views.project_risk_screening, name="project-risk"),
+    path("projects/<slug:slug>/milestones/", project_views.project_milestone_add, name="project-milestone-add"),
+    path(
+        "projects/<slug:slug>/milestones/<int:milestone_id>/done/",
+        project_views.project_milestone_done,
+        name="project-milestone-done",
+    ),
+    path("projects/<slug:slug>/backlog/", project_views.project_backlog_add, name="project-backlog-add"),
+    path("projects/<slug:slug>/models/", project_views.project_model_link, name="project-model-link"),
     path("health/", views.health, name="health"),
     path("health.json", views.health_json, name="health-json"),
 ]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -128,9 +129,17 @@ def _ensure_role_groups() -> None:
         group.permissions.set(permissions)
 
 
+def _ensure_gate_templates() -> None:
+    """The gates' checklist templates, seeded by projects' data migration 0002."""
+    from django.apps import apps
+
+    importlib.import_module("projects.migrations.0002_gate_templates").seed_templates(apps, None)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
-    """After a live-server test has emptied the database, put the role groups back.
+    """After a live-server test has emptied the database, put back what data migrations seeded
+    (the role groups and the gate checklist templates).
 
     Only when the test database was really set up and emptied (not when the browser is missing
     and the test failed before), and not after the session's last test, whose teardown has
@@ -142,3 +151,4 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         if nextitem is not None and item.stash.get(EMPTIES_DATABASE, False):
             with item.config.stash[blocking_manager_key].unblock():
                 _ensure_role_groups()
+                _ensure_gate_templates()
