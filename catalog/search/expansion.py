@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
+from django.db.models import Count, Max
 from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import extract
 
@@ -49,9 +51,10 @@ class VocabularyCache:
         self._current: _Vocabulary | None = None
 
     def get(self) -> _Vocabulary:
-        rows = SearchVocabulary.objects.order_by("-id").values_list("id", flat=True)
-        last = rows.first() or 0
-        stamp = (last, SearchVocabulary.objects.count() if last else 0)
+        # One query for the stamp (highest id, row count): words are only ever added.
+        figures = SearchVocabulary.objects.aggregate(last=Max("id"), count=Count("id"))
+        last = figures["last"] or 0
+        stamp = (last, figures["count"] if last else 0)
         with self._lock:
             if self._current is None or self._current.stamp != stamp:
                 words = list(SearchVocabulary.objects.values_list("word", flat=True))
@@ -82,8 +85,44 @@ def corrections_for(words: list[str]) -> dict[str, tuple[str, ...]]:
     return found
 
 
+@lru_cache(maxsize=65536)
+def _term_set(word: str) -> frozenset[str]:
+    """The word and its stems (``analysis.word_terms``), cached: the glossary's words recur on
+    every search."""
+    return frozenset(analysis.word_terms(word))
+
+
+@lru_cache(maxsize=4096)
+def _name_words(text: str) -> tuple[str, ...]:
+    """Content words of a concept's label or synonym, cached by text (always current: the texts
+    themselves are read from the database on each search)."""
+    return tuple(analysis.content_words(text))
+
+
 def _same_word(a: str, b: str) -> bool:
-    return a == b or bool(set(analysis.word_terms(a)) & set(analysis.word_terms(b)))
+    return a == b or not _term_set(a).isdisjoint(_term_set(b))
+
+
+def _named(term: GlossaryTerm, query_terms: frozenset[str]) -> bool:
+    """Whether all content words of one of the term's names are in the query, word to word or
+    stem to stem: ``_same_word(n, c)`` for some query word or correction ``c`` is the same as
+    ``n``'s terms meeting the union of the candidates' terms (a word is one of its own terms)."""
+    for text in concept_texts(
+        {
+            "label_en": term.label_en,
+            "label_fr": term.label_fr,
+            "synonyms_en": term.synonyms_en,
+            "synonyms_fr": term.synonyms_fr,
+        }
+    ):
+        name_words = _name_words(text)
+        if name_words and all(not _term_set(n).isdisjoint(query_terms) for n in name_words):
+            return True
+    return False
+
+
+def _query_terms(query_words: list[list[str]]) -> frozenset[str]:
+    return frozenset(t for alternatives in query_words for candidate in alternatives for t in _term_set(candidate))
 
 
 def matching_concepts(query_words: list[list[str]]) -> list[GlossaryTerm]:
@@ -93,35 +132,39 @@ def matching_concepts(query_words: list[list[str]]) -> list[GlossaryTerm]:
     """
     if not query_words:
         return []
-    named: list[GlossaryTerm] = []
-    for term in GlossaryTerm.objects.all():
-        for text in concept_texts(
-            {
-                "label_en": term.label_en,
-                "label_fr": term.label_fr,
-                "synonyms_en": term.synonyms_en,
-                "synonyms_fr": term.synonyms_fr,
-            }
-        ):
-            name_words = analysis.content_words(text)
-            if name_words and all(
-                any(_same_word(n, candidate) for alternatives in query_words for candidate in alternatives)
-                for n in name_words
-            ):
-                named.append(term)
-                break
-    return named
+    query_terms = _query_terms(query_words)
+    return [term for term in GlossaryTerm.objects.all() if _named(term, query_terms)]
+
+
+def _with_narrower_among(terms: list[GlossaryTerm], glossary: list[GlossaryTerm]) -> list[GlossaryTerm]:
+    """``with_narrower`` over an already loaded glossary (no query)."""
+    children: dict[int | None, list[GlossaryTerm]] = {}
+    for term in glossary:
+        children.setdefault(term.broader_id, []).append(term)
+    found = {t.pk: t for t in terms}
+    frontier = list(found)
+    while frontier:
+        below = [c for parent in frontier for c in children.get(parent, []) if c.pk not in found]
+        found.update({c.pk: c for c in below})
+        frontier = list(dict.fromkeys(c.pk for c in below))
+    return list(found.values())
 
 
 def with_narrower(terms: list[GlossaryTerm]) -> list[GlossaryTerm]:
     """The terms and every concept below them in the hierarchy."""
-    found = {t.pk: t for t in terms}
-    frontier = list(found)
-    while frontier:
-        children = list(GlossaryTerm.objects.filter(broader_id__in=frontier).exclude(pk__in=found))
-        found.update({c.pk: c for c in children})
-        frontier = [c.pk for c in children]
-    return list(found.values())
+    if not terms:
+        return []
+    return _with_narrower_among(terms, list(GlossaryTerm.objects.all()))
+
+
+def named_concepts(query_words: list[list[str]]) -> list[GlossaryTerm]:
+    """``with_narrower(matching_concepts(query_words))`` with one query: the glossary is read once
+    (it is small) and its hierarchy walked in memory."""
+    if not query_words:
+        return []
+    glossary = list(GlossaryTerm.objects.all())
+    query_terms = _query_terms(query_words)
+    return _with_narrower_among([t for t in glossary if _named(t, query_terms)], glossary)
 
 
 def expand(text: str) -> ExpandedQuery:
@@ -134,7 +177,7 @@ def expand(text: str) -> ExpandedQuery:
                 if term not in terms:
                     terms.append(term)
     alternatives = [[w, *corrections.get(w, ())] for w in words]
-    concepts = with_narrower(matching_concepts(alternatives))
+    concepts = named_concepts(alternatives)
     concepts.sort(key=lambda t: t.slug)
     return ExpandedQuery(
         text=text or "",

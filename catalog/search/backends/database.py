@@ -19,6 +19,7 @@ Scoring, in the order results are sorted:
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -58,7 +59,9 @@ def _filter_clauses(ref: str, filters: dict[str, tuple[str, ...]]) -> tuple[list
         if facet not in FACETS or not values:
             continue
         marks = ", ".join(["%s"] * len(values))
-        clauses.append(f"{ref} IN (SELECT document_id FROM catalog_searchfacet WHERE facet = %s AND value IN ({marks}))")
+        clauses.append(
+            f"{ref} IN (SELECT document_id FROM catalog_searchfacet WHERE facet = %s AND value IN ({marks}))"
+        )
         params += [facet, *values]
     return clauses, params
 
@@ -68,6 +71,16 @@ class DatabaseBackend:
 
     def _candidates_sql(self, query: SearchQuery, expanded: ExpandedQuery) -> tuple[str, list[Any]]:
         """A CTE body selecting (dataset_id, text_score, concept_hit) of every matching document."""
+        ctes, params, candidates, candidate_params = self._ctes(query, expanded)
+        return "WITH " + ", ".join([*ctes, candidates]), [*params, *candidate_params]
+
+    def _ctes(self, query: SearchQuery, expanded: ExpandedQuery) -> tuple[list[str], list[Any], str, list[Any]]:
+        """The CTEs up to ``matched`` (documents matching the query) and their parameters, then the
+        ``candidates`` CTE (matched documents under the facet filters, with their scores) and its own.
+
+        The facet counts need ``matched`` only: leaving ``candidates`` out of their statement lets
+        PostgreSQL inline ``text_hits`` there (referenced once), so it tests the match without
+        computing ``ts_rank_cd`` for every matching document a second time."""
         params: list[Any] = []
         ctes: list[str] = []
         sources: list[str] = []
@@ -97,7 +110,6 @@ class DatabaseBackend:
         )
         filter_sql, filter_params = _filter_clauses("d.dataset_id", query.filters)
         where += filter_sql
-        params += filter_params
         # Without any query text every document scores its ranking boost (published first).
         text_score = "COALESCE(t.text_score, 0)" if expanded.terms else ("1" if expanded.is_empty else "0")
         concept_hit = "CASE WHEN c.dataset_id IS NULL THEN 0 ELSE 1 END" if expanded.concept_slugs else "0"
@@ -106,17 +118,18 @@ class DatabaseBackend:
             joins += " LEFT JOIN text_hits t ON t.dataset_id = d.dataset_id"
         if expanded.concept_slugs:
             joins += " LEFT JOIN concept_hits c ON c.dataset_id = d.dataset_id"
-        ctes.append(
+        candidates = (
             "candidates AS ("
             f"SELECT d.dataset_id, {text_score} AS text_score, {concept_hit} AS concept_hit, "
             "d.name_folded, d.status, d.ranking_boost "
             f"FROM catalog_searchdocument d{joins}" + (" WHERE " + " AND ".join(where) if where else "") + ")"
         )
-        return "WITH " + ", ".join(ctes), params
+        return ctes, params, candidates, filter_params
 
     def search(self, query: SearchQuery, expanded: ExpandedQuery) -> SearchResult:
         started = time.perf_counter()
-        with_sql, params = self._candidates_sql(query, expanded)
+        ctes, matched_params, candidates, candidate_params = self._ctes(query, expanded)
+        with_sql, params = "WITH " + ", ".join([*ctes, candidates]), [*matched_params, *candidate_params]
         exact = analysis.fold(query.text.strip())
         ranked_sql = (
             f"{with_sql}, scored AS ("
@@ -139,19 +152,19 @@ class DatabaseBackend:
             per_facet.append("(f.facet = %s" + "".join(f" AND {c}" for c in clauses) + ")")
             facet_params += [facet, *clause_params]
         facets_sql = (
-            f"{with_sql} SELECT f.facet, f.value, COUNT(*) FROM catalog_searchfacet f "
+            "WITH " + ", ".join(ctes) + " SELECT f.facet, f.value, COUNT(*) FROM catalog_searchfacet f "
             "JOIN matched m ON m.dataset_id = f.document_id WHERE " + " OR ".join(per_facet) + " "
             "GROUP BY f.facet, f.value"
         )
         with connection.cursor() as cursor:
             cursor.execute(ranked_sql, [*params, exact, query.page_size, query.offset])
             rows = cursor.fetchall()
-            cursor.execute(facets_sql, [*params, *facet_params])
+            cursor.execute(facets_sql, [*matched_params, *facet_params])
             facet_rows = cursor.fetchall()
         total = rows[0][2] if rows else self._count(with_sql, params)
-        documents = {
-            d.dataset_id: d.document for d in SearchDocument.objects.filter(dataset_id__in=[r[0] for r in rows])
-        }
+        documents = dict(
+            SearchDocument.objects.filter(dataset_id__in=[r[0] for r in rows]).values_list("dataset_id", "document")
+        )
         highlight_terms = set(expanded.terms)
         hits = [
             Hit(
@@ -197,17 +210,35 @@ def _facets(rows: list[tuple[str, str, int]], query: SearchQuery) -> dict[str, l
     return facets
 
 
+@lru_cache(maxsize=100_000)
+def _token_terms(token: str) -> frozenset[str]:
+    """The terms a word of a text is matched by in ``analysis.highlight`` (its parts and their
+    stems), cached: column names, tags and concept labels repeat from one hit to the next."""
+    return frozenset(t for part in analysis.words(token) for t in analysis.word_terms(part))
+
+
+def _highlight(text: str, terms: frozenset[str]) -> str | None:
+    """``analysis.highlight(text, terms)``, after a cheap test that most texts of a hit fail (no
+    word of theirs matches): only the texts with a match are marked up."""
+    if not text or not terms:
+        return None
+    if all(_token_terms(word).isdisjoint(terms) for word in analysis._WORD_RE.findall(text)):
+        return None
+    return analysis.highlight(text, terms)
+
+
 def highlights(document: dict[str, Any], terms: set[str], expanded: ExpandedQuery) -> dict[str, list[str]]:
     """Matched words in ``<mark>``, per field, computed from the stored document."""
     found: dict[str, list[str]] = {}
     if not terms:
         return found
+    wanted = frozenset(terms)
     for field in ("name", "description"):
-        snippet = analysis.highlight(document.get(field, ""), terms)
+        snippet = _highlight(document.get(field, ""), wanted)
         if snippet:
             found[field] = [snippet]
     for field in ("column_names", "column_descriptions", "tags", "concept_labels"):
-        snippets = [s for s in (analysis.highlight(v, terms) for v in document.get(field, [])) if s]
+        snippets = [s for s in (_highlight(v, wanted) for v in document.get(field, [])) if s]
         if snippets:
             found[field] = snippets[:5]
     return found
