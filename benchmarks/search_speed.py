@@ -42,6 +42,7 @@ import functools
 import http.client
 import io
 import json
+import logging
 import math
 import os
 import platform
@@ -77,9 +78,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of the concurrent run (max 60)")
     parser.add_argument("--sequential-duration", type=float, default=15.0, help="seconds of the single-client run")
-    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of concurrent warm-up (after one pass)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (gthread)")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds of concurrent warm-up")
+    # One thread per worker: the Snowball stemmers of catalog.search.analysis are shared, stateful
+    # objects, not thread-safe (several threads per worker give wrong stems and 500s). A keep-alive
+    # connection stays with the worker that accepted it, so there are as many workers as clients.
+    parser.add_argument("--workers", type=int, default=8, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--database-url", help="use this (empty or --reuse-data) database instead of starting one")
     parser.add_argument("--elasticsearch-url", help="use this node instead of starting one")
     parser.add_argument("--es-heap", default="1g", help="heap of the node started here (default 1g)")
@@ -89,7 +93,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-rebuild", action="store_true", help="skip the reindex (index already built)")
     parser.add_argument("--index", help="Elasticsearch alias (default: a new one, deleted at the end)")
     parser.add_argument("--no-profile", action="store_true", help="skip the in-process phase timing and cProfile")
+    parser.add_argument("--profile-searches", type=int, default=60, help="searches of the in-process phase timing")
     parser.add_argument("--keep", action="store_true", help="leave PostgreSQL/Elasticsearch running and the data")
+    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                        help="before each measurement, wait up to this long for a quiet machine")  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     if args.duration > 60 or args.sequential_duration > 60 or args.warmup > 60:
@@ -115,6 +122,7 @@ def postgres(url: str | None, settings: list[str], *, keep: bool) -> Iterator[st
         output = subprocess.run(
             [*script, "start", "--dir", directory, *extra], check=True, capture_output=True, text=True
         ).stdout
+        SERVICE_PIDS.append(int((Path(directory) / "pgdata" / "postmaster.pid").read_text().split()[0]))
         yield next(line.split("=", 1)[1] for line in output.splitlines() if line.startswith("DATABASE_URL="))
     finally:
         if keep:
@@ -137,9 +145,11 @@ def elasticsearch(url: str | None, heap: str, *, keep: bool) -> Iterator[str]:
         node = ElasticsearchNode(state_dir=Path(tempfile.mkdtemp(prefix="cadastre-es.", dir=tempfile.gettempdir())))
         node.start()
         print(f"Elasticsearch left running: scripts/elasticsearch.sh stop --state-dir {node.state_dir}")
+        SERVICE_PIDS.append(int((node.state_dir / "pid").read_text()))
         yield node.url
         return
     with elasticsearch_node() as node:
+        SERVICE_PIDS.append(int((node.state_dir / "pid").read_text()))
         yield node.url
 
 
@@ -513,7 +523,8 @@ def generate(total: int, columns_per_dataset: int, *, seed: int, log: Callable[[
     pool, by_entity = column_pool(rng)
     catalog.column_names = [c.name for c in pool]
     plain = [c for c in pool if c.pdc == "none" and c.entity]
-    personal = [c for c in pool if c.pdc in ("direct", "indirect")]
+    indirect = [c for c in pool if c.pdc == "indirect"]
+    direct = [c for c in pool if c.pdc == "direct"]
     special = [c for c in pool if c.pdc == "special"]
     criminal = [c for c in pool if c.pdc == "criminal"]
     tech = [c for c in pool if not c.entity and c.pdc == "none"]
@@ -584,8 +595,11 @@ def generate(total: int, columns_per_dataset: int, *, seed: int, log: Callable[[
             if key is not None:
                 chosen[key.name] = key
             if rng.random() < personal_odds[domain]:
-                for column in rng.sample(personal, rng.randint(1, 5)):
+                for column in rng.sample(indirect, rng.randint(1, 3)):
                     chosen.setdefault(column.name, column)
+                if rng.random() < 0.4:
+                    for column in rng.sample(direct, rng.randint(1, 3)):
+                        chosen.setdefault(column.name, column)
             if rng.random() < special_odds.get(domain, 0.001):
                 column = rng.choice(special)
                 chosen.setdefault(column.name, column)
@@ -663,6 +677,109 @@ def generate(total: int, columns_per_dataset: int, *, seed: int, log: Callable[[
     return catalog
 
 
+# --- CPU accounting -----------------------------------------------------------------------------
+# The machine may be shared: besides wall time, count the CPU time the benchmark's own stack used
+# (this process and its children, i.e. gunicorn, plus the PostgreSQL and Elasticsearch servers it
+# started) and how busy the whole machine was.
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds used by it and its children it has reaped), for every process
+    (counting reaped children keeps the CPU of exited workers and database backends)."""
+    found: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[int(entry.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / CLOCK_TICKS)
+    return found
+
+
+def stack_cpu(roots: list[int]) -> float:
+    """CPU seconds used so far by the live processes under ``roots`` (included)."""
+    processes = _processes()
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, (parent, _) in processes.items():
+        children[parent].append(pid)
+    total, todo, seen = 0.0, [r for r in roots if r in processes], set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        total += processes[pid][1]
+        todo += children.get(pid, [])
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
+
+
+@dataclass
+class CpuMeter:
+    """CPU used by the stack and by the machine between ``start`` and ``stop``."""
+
+    roots: list[int]
+    stack: float = 0.0
+    busy: float = 0.0
+    capacity: float = 0.0
+
+    def start(self) -> CpuMeter:
+        self._stack0, (self._busy0, self._total0) = stack_cpu(self.roots), machine_busy()
+        return self
+
+    def stop(self) -> CpuMeter:
+        busy, total = machine_busy()
+        self.stack = stack_cpu(self.roots) - self._stack0
+        self.busy, self.capacity = busy - self._busy0, total - self._total0
+        return self
+
+    def line(self) -> str:
+        if not self.capacity:
+            return ""
+        others = max(0.0, self.busy - self.stack)
+        return (
+            f"machine CPU busy {self.busy / self.capacity:.0%} (benchmark stack {self.stack / self.capacity:.0%}, "
+            f"other processes {others / self.capacity:.0%}); load average {os.getloadavg()[0]:.1f}"
+        )
+
+
+SERVICE_PIDS: list[int] = []  # PostgreSQL and Elasticsearch servers started here
+
+
+def meter() -> CpuMeter:
+    return CpuMeter(roots=[os.getpid(), *SERVICE_PIDS]).start()
+
+
+def wait_quiet(max_wait: float, log: Callable[[str], None], *, threshold: float = 0.15) -> None:
+    """Wait (at most ``max_wait`` s) until other processes use under ``threshold`` of the machine's
+    CPU over 5 s, so that the next measurement has the machine to itself."""
+    if max_wait <= 0:
+        return
+    deadline = time.monotonic() + max_wait
+    while True:
+        cpu = meter()
+        time.sleep(5)
+        cpu.stop()
+        others = max(0.0, cpu.busy - cpu.stack) / (cpu.capacity or 1)
+        if others < threshold:
+            return
+        if time.monotonic() > deadline:
+            log(f"machine still busy after {max_wait:.0f} s ({cpu.line()}): measuring anyway")
+            return
+        log(f"waiting for a quiet machine: {cpu.line()}")
+        time.sleep(25)
+
+
 # --- Reindex ----------------------------------------------------------------------------------------
 
 
@@ -671,17 +788,19 @@ class PhaseTimer:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)  # CPU time of this process
         self.calls: Counter[str] = Counter()
         self._stack = contextlib.ExitStack()
 
     def wrap(self, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 self.seconds[name] += time.perf_counter() - started
+                self.cpu[name] += time.process_time() - cpu
                 self.calls[name] += 1
 
         return timed
@@ -696,7 +815,7 @@ class PhaseTimer:
         self._stack.close()
 
 
-def timed_rebuild(*, with_elasticsearch: bool, log: Callable[[str], None]) -> dict[str, float]:
+def timed_rebuild(*, with_elasticsearch: bool, log: Callable[[str], None]) -> dict[str, tuple[float, float]]:
     """``sync.rebuild()`` with its phases timed by wrapping the functions it calls."""
     from catalog.search import documents, sync
     from catalog.search.backends import get_elasticsearch_backend
@@ -726,12 +845,24 @@ def timed_rebuild(*, with_elasticsearch: bool, log: Callable[[str], None]) -> di
                 log(f"  reindexed {done:,}/{total:,} in {now - started:.0f} s")
                 last[0] = now
 
+        cpu_started = time.process_time()
         report = sync.rebuild(progress=progress)
         total = time.perf_counter() - started
-    figures = {"total": total, **timer.seconds}
     top = ("build documents", "store database documents", "Elasticsearch bulk indexing",
            "Elasticsearch create index", "Elasticsearch activate (settings, refresh, alias swap)")  # fmt: skip
-    figures["other (ids, deletes, vocabulary, outbox)"] = total - sum(timer.seconds.get(k, 0.0) for k in top)
+    order = ("build documents", "  of which Markdown -> plain text", "  of which content hash",
+             "store database documents", "  of which analysis (text columns)", "  of which analysis (vocabulary words)",
+             "Elasticsearch create index", "Elasticsearch bulk indexing", "  of which analysis (es_document)",
+             "Elasticsearch activate (settings, refresh, alias swap)")  # fmt: skip
+    cpu_total = time.process_time() - cpu_started
+    figures = {
+        "total": (total, cpu_total),
+        **{name: (timer.seconds[name], timer.cpu[name]) for name in order if name in timer.seconds},
+    }
+    figures["other (ids, deletes, vocabulary, outbox)"] = (
+        total - sum(timer.seconds.get(k, 0.0) for k in top),
+        cpu_total - sum(timer.cpu.get(k, 0.0) for k in top),
+    )
     log(f"rebuild: {report.indexed:,} documents indexed ({report.elasticsearch})")
     return figures
 
@@ -937,10 +1068,10 @@ class Client:
 
 def run_clients(
     port: int, token: str, backend: str, mix: list[tuple[str, list[tuple[str, str]]]], *, clients: int,
-    seconds: float | None = None, passes: int | None = None, offset: int = 0,
+    seconds: float, offset: int = 0,
 ) -> RunFigures:  # fmt: skip
-    """``clients`` threads, each with its own connection, going through the mix from its own place,
-    for ``seconds`` (requests started before the deadline are completed) or ``passes`` of the mix."""
+    """``clients`` threads, each with its own keep-alive connection, going through the mix from its
+    own place for ``seconds`` (requests started before the deadline are completed and counted)."""
     samples: list[list[Sample]] = [[] for _ in range(clients)]
     barrier = threading.Barrier(clients + 1)
     deadline = [math.inf]
@@ -949,20 +1080,17 @@ def run_clients(
         client = Client(port, token, backend)
         position = offset + index * len(mix) // clients
         barrier.wait()
-        done = 0
-        while time.perf_counter() < deadline[0] and (passes is None or done < passes * len(mix)):
+        while time.perf_counter() < deadline[0]:
             kind, params = mix[position % len(mix)]
             samples[index].append(client.get(kind, params))
             position += 1
-            done += 1
         client.close()
 
     threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(clients)]
     for thread in threads:
         thread.start()
     started = time.perf_counter()
-    if seconds is not None:
-        deadline[0] = started + seconds
+    deadline[0] = started + seconds
     barrier.wait()
     for thread in threads:
         thread.join()
@@ -1011,14 +1139,20 @@ def measure_api(
             time.sleep(0.5)
         if not probe.ok:
             raise RuntimeError(f"the app does not answer: {probe.error} (log in {log_dir})")
-        warm = run_clients(port, token, backend, mix, clients=args.clients, passes=1)
-        warm_timed = run_clients(port, token, backend, mix, clients=args.clients, seconds=args.warmup, offset=7)
-        warm_errors = warm.errors + warm_timed.errors
-        log(f"[{backend}] warm-up: {warm.requests + warm_timed.requests} requests, {warm_errors} errors")
+        warm = run_clients(port, token, backend, mix, clients=args.clients, seconds=args.warmup, offset=7)
+        log(f"[{backend}] warm-up: {warm.line()}")
+        for example in warm.error_examples[:3]:
+            log(f"[{backend}] warm-up error: {example}")
+        wait_quiet(args.wait_quiet, log)
+        cpu = meter()
         sequential = run_clients(port, token, backend, mix, clients=1, seconds=args.sequential_duration, offset=13)
         log(f"[{backend}] 1 client:  {sequential.line()}")
+        log(f"[{backend}]            {cpu.stop().line()}")
+        wait_quiet(args.wait_quiet, log)
+        cpu = meter()
         concurrent = run_clients(port, token, backend, mix, clients=args.clients, seconds=args.duration, offset=29)
         log(f"[{backend}] {args.clients} clients: {concurrent.line()}")
+        log(f"[{backend}]            {cpu.stop().line()}")
     return {"sequential": sequential, "concurrent": concurrent, "warm-up": warm}
 
 
@@ -1027,7 +1161,7 @@ def measure_api(
 
 def profile_phases(
     backend: str, mix: list[tuple[str, list[tuple[str, str]]]], token: str, log: Callable[[str], None],
-    *, top: int = 25,
+    *, searches: int, top: int = 25,
 ) -> dict[str, float]:  # fmt: skip
     """Median of each phase of a search over the mix, SQL queries per search, and a cProfile."""
     from django.conf import settings
@@ -1041,7 +1175,7 @@ def profile_phases(
     from catalog.search.backends import get_database_backend, get_elasticsearch_backend
     from catalog.search.expansion import expand
 
-    factory = RequestFactory()
+    factory = RequestFactory(HTTP_HOST="127.0.0.1")
     view = SearchView.as_view()
     phases: dict[str, list[float]] = defaultdict(list)
     queries: list[int] = []
@@ -1076,32 +1210,55 @@ def profile_phases(
     saved = settings.ELASTICSEARCH_URL
     if backend == "database":
         settings.ELASTICSEARCH_URL = None
+    took: list[float] = []  # Elasticsearch's own time per search request ("took")
     try:
-        for _, params in mix[:20]:  # warm the process caches
-            one(params)
-        phases.clear()
-        queries.clear()
-        for _, params in mix[:150]:
-            one(params)
+        with contextlib.ExitStack() as stack:
+            engine = get_elasticsearch_backend() if backend == "elasticsearch" else None
+            if engine is not None:
+                client_search = engine.client.search
+
+                def timed_search(**kwargs: Any) -> Any:
+                    response = client_search(**kwargs)
+                    took.append(float(response["took"]))
+                    return response
+
+                stack.enter_context(mock.patch.object(engine.client, "search", timed_search))
+            for _, params in mix[:10]:  # warm the process caches
+                one(params)
+            phases.clear()
+            queries.clear()
+            took.clear()
+            for _, params in mix[:searches]:
+                one(params)
         log(f"[{backend}] in-process phases over {len(queries)} searches (median / p95, ms):")
         for name, values in phases.items():
             log(f"    {name:28} {statistics.median(values):7.1f} / {percentile(values, 95):7.1f}")
+        if took:
+            phases["Elasticsearch took"] = took
+            log(f"    {'Elasticsearch took':28} {statistics.median(took):7.1f} / {percentile(took, 95):7.1f}"
+                f"   (node time per search request, {len(took)} requests)")  # fmt: skip
         log(f"    SQL queries per API search: median {statistics.median(queries):.0f}, max {max(queries)}")
+        medians = {name: statistics.median(values) for name, values in phases.items()}
         profiler = cProfile.Profile()
         profiler.enable()
-        for _, params in mix[:100]:
+        for _, params in mix[: max(10, searches // 2)]:
             one(params)
         profiler.disable()
-        stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).sort_stats("cumulative").print_stats(top)
-        log(f"[{backend}] cProfile of 100 searches (each phase and the whole view), by cumulative time:")
-        lines = [line for line in stream.getvalue().splitlines() if line.strip()]
-        start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
-        for line in lines[start : start + top + 1]:
-            log("    " + line[:200])
+        for order in ("cumulative", "tottime"):
+            stream = io.StringIO()
+            pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(top)
+            log(f"[{backend}] cProfile of {max(10, searches // 2)} searches (each twice: by phase, then the whole "
+                f"view), top {top} by {order} time:")  # fmt: skip
+            lines = [line for line in stream.getvalue().splitlines() if line.strip()]
+            start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+            for line in lines[start : start + top + 1]:
+                log(
+                    "    "
+                    + line.replace(str(ROOT) + "/", "").replace(sys.prefix + "/lib/python3.11/site-packages/", "")[:180]
+                )
     finally:
         settings.ELASTICSEARCH_URL = saved
-    return {name: statistics.median(values) for name, values in phases.items()}
+    return medians
 
 
 def shares(counter: Counter[str]) -> str:
@@ -1150,6 +1307,7 @@ def main() -> None:
         import django
 
         django.setup()
+        logging.getLogger("elastic_transport").setLevel(logging.WARNING)  # one line per request otherwise
         from django.conf import settings
         from django.contrib.auth import get_user_model
         from django.core.management import call_command
@@ -1190,15 +1348,19 @@ def main() -> None:
                 Column.objects.values_list("name", flat=True).distinct().order_by("name")[:3000]
             )
 
-        rebuild_figures: dict[str, float] = {}
+        rebuild_figures: dict[str, tuple[float, float]] = {}
         if not args.no_rebuild:
             settings.ELASTICSEARCH_URL = es_url or None
             stores = "database + Elasticsearch" if use_es else "database"
             log(f"full reindex of {catalog.datasets:,} datasets ({stores})")
+            wait_quiet(args.wait_quiet, log)
+            cpu = meter()
             rebuild_figures = timed_rebuild(with_elasticsearch=use_es, log=log)
-            for name, seconds in rebuild_figures.items():
-                log(f"  {name:58} {seconds:7.1f} s")
-            log(f"  throughput: {catalog.datasets / rebuild_figures['total']:,.0f} datasets/s")
+            log(f"  {'phase':58} {'wall':>8} {'CPU of this process':>20}")
+            for name, (seconds, cpu_seconds) in rebuild_figures.items():
+                log(f"  {name:58} {seconds:7.1f} s {cpu_seconds:18.1f} s")
+            log(f"  throughput: {catalog.datasets / rebuild_figures['total'][0]:,.0f} datasets/s")
+            log(f"  during the reindex: {cpu.stop().line()}; stack CPU {cpu.stack:.0f} s")
         if connection.vendor == "postgresql":
             analyzed = time.perf_counter()
             with connection.cursor() as cursor:
@@ -1226,16 +1388,15 @@ def main() -> None:
                 env["ELASTICSEARCH_URL"] = es_url
             results[backend_name] = measure_api(backend_name, env, token, mix, args, work, log)
             if not args.no_profile:
-                phases[backend_name] = profile_phases(backend_name, mix, token, log)
+                phases[backend_name] = profile_phases(backend_name, mix, token, log, searches=args.profile_searches)
 
         log("=" * 100)
         log(f"SUMMARY  {catalog.datasets:,} datasets, {Column.objects.count():,} columns; {args.clients} clients "
             f"x {args.duration:.0f} s; gunicorn {args.workers} workers x {args.threads} threads")  # fmt: skip
         if rebuild_figures:
-            target = (
-                " (target <= 60 s: " + ("met" if rebuild_figures["total"] <= 60 else "MISSED") + ")" if use_es else ""
-            )
-            log(f"full reindex: {rebuild_figures['total']:.1f} s{target}")
+            wall = rebuild_figures["total"][0]
+            target = " (target <= 60 s: " + ("met" if wall <= 60 else "MISSED") + ")" if use_es else ""
+            log(f"full reindex: {wall:.1f} s{target}")
         targets = {"elasticsearch": (50.0, 100.0), "database": (150.0, None)}
         for backend_name, figures in results.items():
             p95_target, qps_target = targets[backend_name]

@@ -157,12 +157,15 @@ def with_narrower(terms: list[GlossaryTerm]) -> list[GlossaryTerm]:
     return _with_narrower_among(terms, list(GlossaryTerm.objects.all()))
 
 
+_NAME_FIELDS = ("id", "slug", "broader_id", "label_en", "label_fr", "synonyms_en", "synonyms_fr")
+
+
 def named_concepts(query_words: list[list[str]]) -> list[GlossaryTerm]:
     """``with_narrower(matching_concepts(query_words))`` with one query: the glossary is read once
     (it is small) and its hierarchy walked in memory."""
     if not query_words:
         return []
-    glossary = list(GlossaryTerm.objects.all())
+    glossary = list(GlossaryTerm.objects.only(*_NAME_FIELDS))
     query_terms = _query_terms(query_words)
     return _with_narrower_among([t for t in glossary if _named(t, query_terms)], glossary)
 
