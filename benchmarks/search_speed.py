@@ -1,8 +1,9 @@
 """Search speed at scale: full reindex time, and search latency and throughput through the API.
 
-    python benchmarks/search_speed.py                              # 100,000 datasets, both backends
+    python benchmarks/search_speed.py --wait-quiet 600             # 100,000 datasets, both backends (~25 min)
     python benchmarks/search_speed.py --datasets 2000 --duration 10 --sequential-duration 5   # quick check
     python benchmarks/search_speed.py --database-url postgres://... --elasticsearch-url http://127.0.0.1:9200
+    python benchmarks/search_speed.py --database-url postgres://... --reuse-data --no-rebuild --index ALIAS ...
 
 1. Catalog. A fresh PostgreSQL (scripts/postgres.sh, in a temporary directory) unless
    ``--database-url`` names one; ``manage.py load_demo`` (66 glossary terms, users, 18 tags, demo
@@ -14,19 +15,25 @@
 2. Reindex. ``catalog.search.sync.rebuild()``: database documents, and a fresh Elasticsearch
    index swapped in under the alias. Timed as a whole and, by wrapping (not editing) the functions
    it calls, split into building documents, storing database documents and Elasticsearch bulk
-   indexing. Then ``ANALYZE`` (PostgreSQL), not counted.
-3. Search through the API. For each backend, ``gunicorn cadastre.wsgi:application`` (gthread) on
-   127.0.0.1 with the same environment (``ELASTICSEARCH_URL`` unset for the database backend);
+   indexing (wall time and this process's CPU time). Then ``ANALYZE`` (PostgreSQL), not counted.
+3. Search through the API. For each backend, ``gunicorn cadastre.wsgi:application`` (gthread,
+   ``--workers`` x ``--threads``, 8 x 1 by default: see the note on ``--threads``) on 127.0.0.1
+   with the same environment (``ELASTICSEARCH_URL`` unset for the database backend);
    clients with keep-alive connections (``http.client``, one per thread) send ``GET /api/search/``
    with a token, from a fixed, seeded mix of realistic queries (names, column names, glossary
-   concepts in French and English, typos, missing accents, facet filters, pages 1 and 2). Warm-up,
-   then one sequential client, then ``--clients`` concurrent clients for ``--duration`` seconds.
+   concepts in French and English, typos, missing accents, facet filters, pages 1 and 2). Warm-up
+   (``--warmup`` s), then one client (``--sequential-duration`` s), then ``--clients`` concurrent
+   clients for ``--duration`` seconds.
    Latency is measured by the client, from sending the request to having read the whole response.
    An error is any non-200 answer, a connection failure, or an answer from the wrong backend or
    ``degraded``.
 4. Where the time goes. In-process, for the same mix: the phases of a search (expansion, backend
-   query, facet labels, serialisation, whole view without HTTP), SQL queries per request, and the
-   top functions of a cProfile.
+   query, facet labels, serialisation, whole view without HTTP), Elasticsearch's own ``took``, SQL
+   queries per request, and the top functions of a cProfile.
+
+The machine may be shared: each measurement also reports the CPU used by the benchmark's own
+processes (this one, gunicorn, and the PostgreSQL and Elasticsearch it started) and by the others;
+``--wait-quiet SECONDS`` waits before each measurement for the others to leave the CPU.
 
 Elasticsearch is a node started here (tests/services.py, heap ``--es-heap``) unless
 ``--elasticsearch-url`` names one. Everything generated lives in temporary directories, removed
@@ -122,7 +129,7 @@ def postgres(url: str | None, settings: list[str], *, keep: bool) -> Iterator[st
         output = subprocess.run(
             [*script, "start", "--dir", directory, *extra], check=True, capture_output=True, text=True
         ).stdout
-        SERVICE_PIDS.append(int((Path(directory) / "pgdata" / "postmaster.pid").read_text().split()[0]))
+        SERVICES["PostgreSQL"] = int((Path(directory) / "pgdata" / "postmaster.pid").read_text().split()[0])
         yield next(line.split("=", 1)[1] for line in output.splitlines() if line.startswith("DATABASE_URL="))
     finally:
         if keep:
@@ -145,11 +152,11 @@ def elasticsearch(url: str | None, heap: str, *, keep: bool) -> Iterator[str]:
         node = ElasticsearchNode(state_dir=Path(tempfile.mkdtemp(prefix="cadastre-es.", dir=tempfile.gettempdir())))
         node.start()
         print(f"Elasticsearch left running: scripts/elasticsearch.sh stop --state-dir {node.state_dir}")
-        SERVICE_PIDS.append(int((node.state_dir / "pid").read_text()))
+        SERVICES["Elasticsearch"] = int((node.state_dir / "pid").read_text())
         yield node.url
         return
     with elasticsearch_node() as node:
-        SERVICE_PIDS.append(int((node.state_dir / "pid").read_text()))
+        SERVICES["Elasticsearch"] = int((node.state_dir / "pid").read_text())
         yield node.url
 
 
@@ -724,22 +731,38 @@ def machine_busy() -> tuple[float, float]:
     return (sum(values) - idle) / CLOCK_TICKS, sum(values) / CLOCK_TICKS
 
 
+SERVICES: dict[str, int] = {}  # name -> pid of the servers started here (PostgreSQL, Elasticsearch, gunicorn)
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system  # this process only (the clients, the in-process work)
+
+
+def _group_cpu() -> dict[str, float]:
+    return {"this process": _own_cpu(), **{name: stack_cpu([pid]) for name, pid in SERVICES.items()}}
+
+
 @dataclass
 class CpuMeter:
-    """CPU used by the stack and by the machine between ``start`` and ``stop``."""
+    """CPU used by the benchmark's processes (per group) and by the whole machine between ``start``
+    and ``stop``."""
 
-    roots: list[int]
-    stack: float = 0.0
+    groups: dict[str, float] = field(default_factory=dict)
     busy: float = 0.0
     capacity: float = 0.0
 
+    @property
+    def stack(self) -> float:
+        return sum(self.groups.values())
+
     def start(self) -> CpuMeter:
-        self._stack0, (self._busy0, self._total0) = stack_cpu(self.roots), machine_busy()
+        self._groups0, (self._busy0, self._total0) = _group_cpu(), machine_busy()
         return self
 
     def stop(self) -> CpuMeter:
         busy, total = machine_busy()
-        self.stack = stack_cpu(self.roots) - self._stack0
+        self.groups = {name: max(0.0, cpu - self._groups0.get(name, cpu)) for name, cpu in _group_cpu().items()}
         self.busy, self.capacity = busy - self._busy0, total - self._total0
         return self
 
@@ -747,17 +770,15 @@ class CpuMeter:
         if not self.capacity:
             return ""
         others = max(0.0, self.busy - self.stack)
+        split = ", ".join(f"{name} {cpu / self.capacity:.0%}" for name, cpu in self.groups.items() if cpu)
         return (
-            f"machine CPU busy {self.busy / self.capacity:.0%} (benchmark stack {self.stack / self.capacity:.0%}, "
+            f"machine CPU busy {self.busy / self.capacity:.0%} (benchmark {self.stack / self.capacity:.0%}: {split}; "
             f"other processes {others / self.capacity:.0%}); load average {os.getloadavg()[0]:.1f}"
         )
 
 
-SERVICE_PIDS: list[int] = []  # PostgreSQL and Elasticsearch servers started here
-
-
 def meter() -> CpuMeter:
-    return CpuMeter(roots=[os.getpid(), *SERVICE_PIDS]).start()
+    return CpuMeter().start()
 
 
 def wait_quiet(max_wait: float, log: Callable[[str], None], *, threshold: float = 0.15) -> None:
@@ -1111,10 +1132,12 @@ def app_server(env: dict[str, str], *, workers: int, threads: int, log_path: Pat
     ]  # fmt: skip
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    SERVICES["gunicorn"] = process.pid
     try:
         wait_for_port(port, timeout=60)
         yield port
     finally:
+        SERVICES.pop("gunicorn", None)
         process.terminate()
         try:
             process.wait(timeout=30)
