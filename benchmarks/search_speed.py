@@ -86,9 +86,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of the concurrent run (max 60)")
     parser.add_argument("--sequential-duration", type=float, default=15.0, help="seconds of the single-client run")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds of concurrent warm-up")
-    # One thread per worker: the Snowball stemmers of catalog.search.analysis are shared, stateful
-    # objects, not thread-safe (several threads per worker give wrong stems and 500s). A keep-alive
-    # connection stays with the worker that accepted it, so there are as many workers as clients.
+    # One thread per worker, as in the first measurements (comparable figures). Until 2026-11-22 the
+    # Snowball stemmers of catalog.search.analysis were shared, stateful objects (several threads
+    # per worker gave wrong stems and 500s); they are per thread now. A keep-alive connection stays
+    # with the worker that accepted it, so there are as many workers as clients.
     parser.add_argument("--workers", type=int, default=8, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (gthread)")
     parser.add_argument("--database-url", help="use this (empty or --reuse-data) database instead of starting one")
@@ -100,6 +101,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-rebuild", action="store_true", help="skip the reindex (index already built)")
     parser.add_argument("--index", help="Elasticsearch alias (default: a new one, deleted at the end)")
     parser.add_argument("--no-profile", action="store_true", help="skip the in-process phase timing and cProfile")
+    parser.add_argument("--no-api", action="store_true", help="skip the load test through gunicorn (in process only)")
+    parser.add_argument("--reindex-only", action="store_true", help="stop after the reindex (no search measurement)")
     parser.add_argument("--profile-searches", type=int, default=60, help="searches of the in-process phase timing")
     parser.add_argument("--keep", action="store_true", help="leave PostgreSQL/Elasticsearch running and the data")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
@@ -1192,8 +1195,9 @@ def profile_phases(
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
     from rest_framework.renderers import JSONRenderer
+    from rest_framework.request import Request
 
-    from catalog.api.search import SearchParamsSerializer, SearchResponseSerializer, SearchView, concepts_in_order
+    from catalog.api.search import SearchParamsSerializer, SearchView, concepts_in_order, search_response
     from catalog.search import service
     from catalog.search.backends import get_database_backend, get_elasticsearch_backend
     from catalog.search.expansion import expand
@@ -1217,8 +1221,8 @@ def profile_phases(
         t2 = time.perf_counter()
         service.label_facets(result)
         t3 = time.perf_counter()
-        context = {"request": request, "concepts": concepts_in_order(expanded.concept_slugs)}
-        JSONRenderer().render(SearchResponseSerializer(result, context=context).data)
+        concepts = concepts_in_order(expanded.concept_slugs)
+        JSONRenderer().render(search_response(result, request=Request(request), concepts=concepts))
         t4 = time.perf_counter()
         with CaptureQueriesContext(connection) as captured:
             response = view(factory.get("/api/search/", params, HTTP_AUTHORIZATION=f"Token {token}"))
@@ -1395,6 +1399,8 @@ def main() -> None:
             count = backend.client.count(index=alias)["count"]
             log(f"Elasticsearch alias {alias}: {count:,} documents")
             assert count == Dataset.objects.count(), "the index does not hold every dataset"
+        if args.reindex_only:
+            return
 
         user, _ = get_user_model().objects.get_or_create(username="speed-benchmark")
         token = Token.objects.get_or_create(user=user)[0].key
@@ -1409,7 +1415,8 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if k != "ELASTICSEARCH_URL"}
             if backend_name == "elasticsearch":
                 env["ELASTICSEARCH_URL"] = es_url
-            results[backend_name] = measure_api(backend_name, env, token, mix, args, work, log)
+            if not args.no_api:
+                results[backend_name] = measure_api(backend_name, env, token, mix, args, work, log)
             if not args.no_profile:
                 phases[backend_name] = profile_phases(backend_name, mix, token, log, searches=args.profile_searches)
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "catalog",
     "projects",
     "governance",
@@ -177,6 +178,15 @@ MLFLOW_TRACKING_URI = env.url(
     schemes={"http", "https", "file", "sqlite", "postgresql", "databricks"},
     default=f"sqlite:///{VAR_DIR / 'mlflow.db'}",
 )
+# MLflow sync (projects.mlflow_sync): aliases that mean "in production", the registered-model tag that
+# links a model to a project (value: the project's slug), when the last sync counts as stale, and the
+# HTTP timeout and retries of one MLflow call (the Celery task retries the whole sync with backoff).
+MLFLOW_PRODUCTION_ALIASES = env.list("MLFLOW_PRODUCTION_ALIASES", ["production", "champion", "prod"])
+MLFLOW_PROJECT_TAG = env.str("MLFLOW_PROJECT_TAG", "cadastre.project") or "cadastre.project"
+MLFLOW_SYNC_STALE_MINUTES = env.int("MLFLOW_SYNC_STALE_MINUTES", 30, minimum=1)
+MLFLOW_SYNC_INTERVAL_SECONDS = env.int("MLFLOW_SYNC_INTERVAL_SECONDS", 300, minimum=10)
+MLFLOW_HTTP_TIMEOUT = env.int("MLFLOW_HTTP_TIMEOUT", 20, minimum=1)
+MLFLOW_HTTP_RETRIES = env.int("MLFLOW_HTTP_RETRIES", 1, minimum=0)
 
 # Celery: in-process execution unless a broker is given.
 CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", schemes={"redis", "rediss", "amqp", "memory"})
@@ -191,20 +201,65 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "cadastre"
+# Task modules outside the apps' tasks.py (autodiscovered): the MLflow sync.
+CELERY_IMPORTS = ["workers.mlflow_tasks"]
+# Publishing gives up quickly when the broker is down: the TaskRun stays queued and unsent, and
+# the `workers.task_runs_sweep` periodic task sends it once the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Redis redelivers a message not acknowledged (acks_late) within this many seconds, e.g. after
+# its worker was killed; keep it above the longest task and the longest retry backoff.
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # How often workers look for such messages: about a quarter of the timeout, at most every 100 s.
+    "unacked_restore_interval": max(1, min(10, BROKER_VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1 if BROKER_VISIBILITY_TIMEOUT < 400 else 10,
+}
+CELERY_RESULT_EXPIRES = 86_400
+# A running TaskRun is held by its attempt for this many seconds, renewed while the worker lives;
+# once expired (worker killed) a redelivered message or the sweep runs it again.
+TASK_RUN_LEASE_SECONDS = env.int("TASK_RUN_LEASE_SECONDS", 60, minimum=5)
+# A queued TaskRun sent this long ago that no worker started is sent again (message lost, e.g. a
+# broker restarted without persistence). Duplicates are harmless: a run is claimed once.
+TASK_RUN_RESEND_AFTER_SECONDS = env.int("TASK_RUN_RESEND_AFTER_SECONDS", 3600, minimum=60)
+# `celery -A workers beat` keeps the schedule in django-celery-beat's tables (editable in the
+# admin); the entries below are synced into them when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks, run by `celery -A workers beat` (scale-out). Each is idempotent.
 CELERY_BEAT_SCHEDULE = {
+    # Queued tasks the broker did not accept (it was down) and tasks of killed workers: re-sent.
+    "task-runs-sweep": {"task": "workers.task_runs_sweep", "schedule": 60.0},
+    # Shows on the health page that the scheduler ticks and a worker consumes.
+    "beat-tick": {"task": "workers.beat_tick", "schedule": 60.0},
     # Search changes left in the outbox (lost task, Elasticsearch down): retried every 5 minutes.
     "search-sweep": {"task": "catalog.search_sweep", "schedule": 300.0},
     # Full comparison of the catalog with both indexes, repaired: nightly.
     "search-reconcile": {"task": "catalog.search_reconcile", "schedule": crontab(hour=3, minute=0)},
+    # MLflow: incremental sync every MLFLOW_SYNC_INTERVAL_SECONDS; a full pass (deleted versions) nightly.
+    "projects-mlflow-sync": {"task": "projects.mlflow_sync", "schedule": float(MLFLOW_SYNC_INTERVAL_SECONDS)},
+    "projects-mlflow-sync-full": {
+        "task": "projects.mlflow_sync",
+        "schedule": crontab(hour=1, minute=15),
+        "kwargs": {"full": True},
+    },
     "projects-flag-stale": {
         "task": "projects.flag_stale",
         "schedule": crontab(hour=2, minute=30),  # daily
+    },
+    # Governance: revoke expired grants (daily) and flag overdue deletion tasks (daily).
+    "governance-expire-grants": {"task": "governance.expire_grants", "schedule": crontab(hour=1, minute=15)},
+    "governance-flag-overdue-deletions": {
+        "task": "governance.flag_overdue_deletions",
+        "schedule": crontab(hour=1, minute=45),
     },
 }
 
 # Projects: a project in Exploration for longer than this without a gate decision is a stale POC.
 STALE_POC_DAYS = env.int("STALE_POC_DAYS", 90, minimum=1)
+
+# Governance: days a custodian has to delete the data of a revoked grant (deletion task due date).
+GOVERNANCE_DELETION_DAYS = env.int("GOVERNANCE_DELETION_DAYS", 30, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -250,6 +305,12 @@ SPECTACULAR_SETTINGS = {
         "BacklogStatusEnum": "projects.models.BacklogStatus",
         "AIActTierEnum": "projects.models.AIActTier",
         "ModelLinkSourceEnum": "projects.models.ModelLinkSource",
+        "LegalBasisEnum": "catalog.models.LegalBasis",
+        "AccessRequestStatusEnum": "governance.models.RequestStatus",
+        "DecisionEnum": "governance.models.Decision",
+        "Art9ConditionEnum": "governance.models.Art9Condition",
+        "PrecheckOutcomeEnum": "governance.models.Outcome",
+        "RevocationCauseEnum": "governance.models.RevocationCause",
     },
 }
 

@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include("catalog.api.urls")),
     path("api/", include("projects.api.urls")),
+    path("api/", include("workers.api.urls")),
+    path("api/governance/", include("governance.api.urls")),
     path("", include("frontend.urls")),
 ]
 # MEDIA is never served directly: delivered files hold personal data and are only downloaded

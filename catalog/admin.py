@@ -8,7 +8,18 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from catalog import services
-from catalog.models import Column, Dataset, DatasetVersion, GlossaryTerm, Tag
+from catalog.models import (
+    Column,
+    ColumnClassSuggestion,
+    Dataset,
+    DatasetVersion,
+    DriftReport,
+    GlossaryTerm,
+    QualityExpectation,
+    QualityResult,
+    Tag,
+    VersionProfile,
+)
 
 
 class ColumnInline(admin.TabularInline):
@@ -138,3 +149,47 @@ class TagAdmin(admin.ModelAdmin):
             created = services.tag_create(name=form.cleaned_data["name"], description=form.cleaned_data["description"])
             obj.pk, obj.slug = created.pk, created.slug
             obj._state.adding = False
+
+
+# --- Profiling, quality, drift and class suggestions: read-only here; decisions are taken on the
+# dataset page or through the API (catalog.profiling.services), computations by the workers. ------
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(VersionProfile)
+class VersionProfileAdmin(_ReadOnlyAdmin):
+    list_display = ["version", "status", "row_count", "sample_size", "finished_at"]
+    list_filter = ["status"]
+    search_fields = ["version__dataset__name"]
+
+
+@admin.register(QualityExpectation)
+class QualityExpectationAdmin(_ReadOnlyAdmin):
+    list_display = ["dataset", "column", "kind", "status", "decided_by", "decided_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["dataset__name", "column"]
+
+
+@admin.register(QualityResult)
+class QualityResultAdmin(_ReadOnlyAdmin):
+    list_display = ["version", "expectation", "passed", "checked_at"]
+    list_filter = ["passed"]
+
+
+@admin.register(DriftReport)
+class DriftReportAdmin(_ReadOnlyAdmin):
+    list_display = ["version", "previous", "drifted_columns", "computed_at"]
+
+
+@admin.register(ColumnClassSuggestion)
+class ColumnClassSuggestionAdmin(_ReadOnlyAdmin):
+    list_display = ["column", "kind", "suggested_class", "confidence", "status", "decided_by"]
+    list_filter = ["kind", "status", "suggested_class"]
+    search_fields = ["column__name", "column__dataset__name"]

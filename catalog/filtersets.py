@@ -120,3 +120,45 @@ class TagFilterSet(filters.FilterSet):
     class Meta:
         model = Tag
         fields: list[str] = []
+
+
+# --- Profiling, quality, drift and class suggestions ---------------------------------------------
+
+
+def _by_version_dataset(queryset: QuerySet, name: str, value: str) -> QuerySet:
+    match = Q(version__dataset__slug=value)
+    if value.isdigit():
+        match |= Q(version__dataset_id=int(value))
+    return queryset.filter(match)
+
+
+class VersionProfileFilterSet(filters.FilterSet):
+    dataset = filters.CharFilter(method=_by_version_dataset, help_text="Dataset slug or id.")
+    version = filters.NumberFilter(field_name="version_id", help_text="Version id.")
+    status = filters.CharFilter()
+
+
+class QualityExpectationFilterSet(filters.FilterSet):
+    dataset = filters.CharFilter(
+        method=lambda qs, name, value: _dataset_slug_or_id(qs, value), help_text="Dataset slug or id."
+    )
+    status = filters.CharFilter()
+    kind = filters.CharFilter()
+    column = filters.CharFilter()
+
+
+class QualityResultFilterSet(filters.FilterSet):
+    dataset = filters.CharFilter(method=_by_version_dataset, help_text="Dataset slug or id.")
+    version = filters.NumberFilter(field_name="version_id", help_text="Version id.")
+    passed = filters.BooleanFilter()
+
+
+class DriftReportFilterSet(filters.FilterSet):
+    dataset = filters.CharFilter(method=_by_version_dataset, help_text="Dataset slug or id.")
+    version = filters.NumberFilter(field_name="version_id", help_text="Version id.")
+
+
+class ColumnClassSuggestionFilterSet(filters.FilterSet):
+    dataset = filters.CharFilter(field_name="column__dataset__slug", help_text="Dataset slug.")
+    status = filters.CharFilter()
+    kind = filters.CharFilter()

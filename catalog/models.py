@@ -416,3 +416,152 @@ class SearchSyncItem(models.Model):
 
     def __str__(self) -> str:
         return f"sync dataset {self.dataset_id}"
+
+
+# --- Profiling, quality, drift and personal-data detection (catalog.profiling) ------------------
+
+
+def profile_report_path(instance: VersionProfile, filename: str) -> str:
+    version = instance.version
+    return f"profiles/{version.dataset.slug}/v{version.number}/{filename}"
+
+
+class ProfileStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (no file)"
+
+
+class VersionProfile(models.Model):
+    """Per-column statistics of one version (``columns``: a list of dicts, see
+    ``catalog.profiling.stats``) and its ydata-profiling HTML report built on a bounded sample.
+    Personal columns hold aggregates only: no values of them are stored, here or in the report."""
+
+    version = models.OneToOneField(DatasetVersion, on_delete=models.CASCADE, related_name="profile")
+    status = models.CharField(max_length=16, choices=ProfileStatus.choices, default=ProfileStatus.PENDING)
+    error = models.TextField(blank=True)
+    row_count = models.PositiveBigIntegerField(null=True, blank=True)
+    columns = models.JSONField(default=list, blank=True)
+    personal_columns = models.JSONField(default=list, blank=True)
+    report = models.FileField(upload_to=profile_report_path, max_length=500, blank=True)
+    sample_size = models.PositiveIntegerField(default=0)
+    timings = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.version} ({self.status})"
+
+    def column(self, name: str) -> dict | None:  # type: ignore[type-arg]
+        return next((c for c in self.columns if c.get("name") == name), None)
+
+
+class ExpectationKind(models.TextChoices):
+    ROW_COUNT = "row_count", "Row count band"
+    NOT_NULL = "not_null", "Not-null ratio"
+    RANGE = "range", "Value range"
+    CATEGORIES = "categories", "Allowed categories"
+    UNIQUE = "unique", "Unique values"
+
+
+class ExpectationStatus(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class QualityExpectation(TimeStampedModel):
+    """A rule every new version of a dataset is checked against, once its owner accepted it.
+    ``column`` is blank for dataset-level rules (row count)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="expectations")
+    column = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=16, choices=ExpectationKind.choices)
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=ExpectationStatus.choices, default=ExpectationStatus.SUGGESTED)
+    suggested_from = models.ForeignKey(
+        DatasetVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="suggested_expectations"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dataset", "column", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "column", "kind"], name="expectation_unique_per_column_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name}.{self.column or '*'} {self.kind} ({self.status})"
+
+
+class QualityResult(models.Model):
+    """The outcome of one accepted expectation on one version (``observed``: aggregates only)."""
+
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="quality_results")
+    expectation = models.ForeignKey(QualityExpectation, on_delete=models.CASCADE, related_name="results")
+    passed = models.BooleanField()
+    observed = models.JSONField(default=dict, blank=True)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["version", "expectation__column", "expectation__kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "expectation"], name="quality_result_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expectation} on v{self.version.number}: {'passed' if self.passed else 'failed'}"
+
+
+class DriftReport(models.Model):
+    """Drift of a version against the previous one, per column (``columns``: PSI, test,
+    statistic, p-value, effect, drifted and, for non-personal columns, an SVG plot)."""
+
+    version = models.OneToOneField(DatasetVersion, on_delete=models.CASCADE, related_name="drift_report")
+    previous = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="+")
+    columns = models.JSONField(default=list, blank=True)
+    drifted_columns = models.JSONField(default=list, blank=True)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"drift of {self.version} vs v{self.previous.number}"
+
+
+class SuggestionStatus(models.TextChoices):
+    SUGGESTED = "suggested", "Suggested"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+
+
+class ColumnClassSuggestion(TimeStampedModel):
+    """A personal-data class suggested for a column by the detector, never applied until a
+    custodian or governance officer confirms it (``evidence``: name hint and share of matching
+    values, never the values)."""
+
+    column = models.ForeignKey(Column, on_delete=models.CASCADE, related_name="class_suggestions")
+    version = models.ForeignKey(
+        DatasetVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="class_suggestions"
+    )
+    kind = models.CharField(max_length=32)
+    suggested_class = models.CharField(max_length=16, choices=PersonalDataClass.choices)
+    confidence = models.FloatField()
+    evidence = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=SuggestionStatus.choices, default=SuggestionStatus.SUGGESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["column__dataset", "column__position", "-confidence"]
+        constraints = [
+            models.UniqueConstraint(fields=["column", "kind"], name="class_suggestion_unique_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.kind} → {self.suggested_class} ({self.status})"

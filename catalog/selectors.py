@@ -6,10 +6,23 @@ so that a page or an API list runs a constant number of queries whatever its siz
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from collections.abc import Iterable
 
-from catalog.models import Column, Dataset, DatasetVersion, GlossaryTerm, Tag
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+
+from catalog.models import (
+    Column,
+    ColumnClassSuggestion,
+    Dataset,
+    DatasetVersion,
+    DriftReport,
+    GlossaryTerm,
+    QualityExpectation,
+    QualityResult,
+    Tag,
+    VersionProfile,
+)
 from catalog.search.types import SearchQuery, SearchResult, Suggestion
 
 
@@ -158,3 +171,61 @@ def dataset_suggest(*, prefix: str, limit: int = 8) -> tuple[list[Suggestion], b
     from catalog.search.service import suggest
 
     return suggest(prefix=prefix, limit=limit)
+
+
+# --- Profiling, quality, drift and class suggestions (catalog.profiling) ---------------------------
+
+
+def version_profile_list() -> QuerySet[VersionProfile]:
+    return VersionProfile.objects.select_related("version", "version__dataset")
+
+
+def version_profile_for(*, version: DatasetVersion) -> VersionProfile | None:
+    return VersionProfile.objects.filter(version=version).first()
+
+
+def dataset_latest_profile(*, dataset: Dataset) -> VersionProfile | None:
+    """The profile of the newest version that has one."""
+    return version_profile_list().filter(version__dataset=dataset).order_by("-version__number").first()
+
+
+def quality_expectation_list() -> QuerySet[QualityExpectation]:
+    return QualityExpectation.objects.select_related("dataset", "decided_by", "suggested_from")
+
+
+def quality_result_list() -> QuerySet[QualityResult]:
+    return QualityResult.objects.select_related("version", "version__dataset", "expectation")
+
+
+def drift_report_list() -> QuerySet[DriftReport]:
+    return DriftReport.objects.select_related("version", "version__dataset", "previous")
+
+
+def column_class_suggestion_list() -> QuerySet[ColumnClassSuggestion]:
+    return ColumnClassSuggestion.objects.select_related("column", "column__dataset", "version", "decided_by")
+
+
+def datasets_quality_flags(*, dataset_ids: Iterable[int]) -> dict[int, list[str]]:
+    """For each dataset, the expectations its latest version failed (``"amount: Value range"``...);
+    datasets whose latest version passed, or was not checked, are absent. Two queries."""
+    ids = list(dataset_ids)
+    latest = (
+        DatasetVersion.objects.filter(dataset_id__in=ids)
+        .values("dataset_id")
+        .annotate(number=Max("number"))
+        .values_list("dataset_id", "number")
+    )
+    wanted = Q(pk__in=[])
+    for dataset_id, number in latest:
+        wanted |= Q(version__dataset_id=dataset_id, version__number=number)
+    flags: dict[int, list[str]] = {}
+    failed = (
+        QualityResult.objects.filter(wanted, passed=False)
+        .select_related("expectation", "version")
+        .order_by("expectation__column", "expectation__kind")
+    )
+    for result in failed:
+        expectation = result.expectation
+        label = f"{expectation.column or 'rows'}: {expectation.get_kind_display()}"
+        flags.setdefault(result.version.dataset_id, []).append(label)
+    return flags

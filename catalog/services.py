@@ -316,6 +316,10 @@ def dataset_version_register_from_file(
             _save_validated(version, exclude=["file"])
             _sync_columns(dataset, inspection.schema)
             Dataset.objects.filter(pk=dataset.pk).update(updated_at=timezone.now())
+            # Profiling, quality and drift run in a worker once this transaction commits.
+            from catalog.tasks import version_profiling_enqueue
+
+            version_profiling_enqueue(version=version, requested_by=delivered_by)
     except Exception:
         if stored_name and version is not None:
             version.file.storage.delete(stored_name)

@@ -8,7 +8,17 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from projects import risk
-from projects.models import BacklogProfile, EvidenceKind, KPIDirection, KPIKind, ProjectRole
+from projects.models import (
+    BacklogItem,
+    BacklogProfile,
+    BacklogStatus,
+    EvidenceKind,
+    KPIDirection,
+    KPIKind,
+    Milestone,
+    ProjectKPI,
+    ProjectRole,
+)
 
 RATING_CHOICES = [("", "Not rated"), *((str(n), str(n)) for n in range(1, 6))]
 
@@ -187,3 +197,59 @@ class BacklogItemForm(forms.Form):
 
 class ModelLinkForm(forms.Form):
     registered_model_name = forms.CharField(label="Registered model name", max_length=256)
+
+
+# --- Editing a row of the project page (a KPI, a milestone, a backlog item) ------------------------------
+
+
+class KPIEditForm(KPIForm):
+    current_value = forms.FloatField(label="Current value", required=False, help_text="Empty until measured.")
+
+    @staticmethod
+    def initial_from(kpi: ProjectKPI) -> dict[str, Any]:
+        return {
+            "kind": kpi.kind,
+            "name": kpi.name,
+            "target": kpi.target,
+            "unit": kpi.unit,
+            "direction": kpi.direction,
+            "current_value": kpi.current_value,
+        }
+
+
+class MilestoneEditForm(MilestoneForm):
+    actual_date = forms.DateField(
+        label="Reached on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Empty until the milestone is reached.",
+    )
+    description = forms.CharField(
+        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @staticmethod
+    def initial_from(milestone: Milestone) -> dict[str, Any]:
+        return {
+            "title": milestone.title,
+            "target_date": milestone.target_date,
+            "actual_date": milestone.actual_date,
+            "description": milestone.description,
+        }
+
+
+class BacklogItemEditForm(BacklogItemForm):
+    status = forms.ChoiceField(label="Status", choices=BacklogStatus.choices)
+    description = forms.CharField(
+        label="Description", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @staticmethod
+    def initial_from(item: BacklogItem) -> dict[str, Any]:
+        return {"title": item.title, "profile": item.profile, "status": item.status, "description": item.description}
+
+
+class BacklogStatusForm(forms.Form):
+    """The quick status change of a backlog item, from its line on the page."""
+
+    status = forms.ChoiceField(label="Status", choices=BacklogStatus.choices)

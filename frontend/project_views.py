@@ -20,13 +20,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from frontend.governance_views import project_dataset_grants
+from frontend.model_timeline import metrics_plot
 from frontend.project_forms import (
+    BacklogItemEditForm,
     BacklogItemForm,
+    BacklogStatusForm,
     GateAnswerForm,
+    KPIEditForm,
     KPIForm,
     MembershipAddForm,
     MembershipEndForm,
     MilestoneDoneForm,
+    MilestoneEditForm,
     MilestoneForm,
     ModelLinkForm,
     ProjectCreateForm,
@@ -36,6 +42,7 @@ from frontend.project_forms import (
 from projects import selectors, services
 from projects.models import (
     BacklogProfile,
+    BacklogStatus,
     EvidenceKind,
     GateChecklistTemplate,
     Project,
@@ -220,13 +227,17 @@ def _render_detail(
         ],
         "timeline": detail.timeline,
         "bars": _timeline_bars(detail.timeline),
+        "models": (model_timeline := selectors.project_model_timeline(project=project)),
+        "metrics_plot": metrics_plot(model_timeline.series),
         "refusal": refusal,
         "answer_errors": answer_errors or {},
         "evidence": EvidenceKind,
         "forms": _page_forms(detail, bound_forms or {}),
+        "row_forms": _row_forms(detail, bound_forms or {}),
         "row_errors": row_errors or {},
-        "open_milestones": [m for m in detail.milestones if m.actual_date is None],
+        "backlog_statuses": BacklogStatus.choices,
         "today": timezone.localdate(),
+        "dataset_grants": project_dataset_grants(project),
     }
     return render(request, "frontend/project_detail.html", context, status=status)
 
@@ -521,9 +532,198 @@ def project_backlog_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def project_model_sync(request: HttpRequest, slug: str) -> HttpResponse:
+    """Queue a sync of MLflow now (project leads and admins)."""
+    project = _project_or_404(slug)
+    if not project.access(request.user).can_manage:
+        raise PermissionDenied("Only a project lead of this project syncs MLflow from here.")
+    services.mlflow_sync_queue(full=False)
+    messages.success(request, "MLflow sync queued: the model timeline shows it once done.")
+    return redirect(_detail_url(project, "model-timeline-title"))
+
+
+@login_required
+@require_POST
 def project_model_link(request: HttpRequest, slug: str) -> HttpResponse:
     def save(project: Project, data: dict[str, Any]) -> str:
         link = services.model_link_add(project=project, linked_by=request.user, **data)
         return f"MLflow model {link.registered_model_name} linked."
 
     return _page_form_post(request, slug, "model", save, "models-title")
+
+
+# --- Editing and deleting rows: KPIs, milestones, backlog items ------------------------------------------
+#
+# Each row of these lists has its own edit form (prefilled, ids prefixed by the row) and a delete
+# button, shown to those who manage the project (``Project.access(user).can_manage``) while it is
+# open. A refused edit re-renders the page with that row's form open and its field errors; what the
+# service refused is also said at the top of the page (a closed project shows no row forms).
+
+# key -> (edit form, related name on Project, what the page calls it, anchor of its section)
+ROW_FORMS: dict[str, tuple[type[Any], str, str, str]] = {
+    "kpi": (KPIEditForm, "kpis", "KPI", "kpi-title"),
+    "milestone": (MilestoneEditForm, "milestones", "milestone", "roadmap-title"),
+    "backlog": (BacklogItemEditForm, "backlog_items", "backlog item", "backlog-title"),
+}
+
+
+def _row_form(key: str, row: Any, data: Any = None) -> Any:
+    form_class = ROW_FORMS[key][0]
+    return form_class(data, auto_id=f"id_{key}{row.pk}_%s", initial=form_class.initial_from(row))
+
+
+def _row_forms(detail: selectors.ProjectDetail, bound: dict[str, Any]) -> dict[str, dict[int, Any]]:
+    """The edit form of each KPI, milestone and backlog item, by key then row id, for those who manage
+    the open project; ``bound`` (a refused submission, keyed ``<key>-<id>``) replaces the blank one."""
+    access, project = detail.access, detail.project
+    if access is None or not access.can_manage or project.is_closed:
+        return {}
+    rows: dict[str, list[Any]] = {
+        "kpi": detail.kpis,
+        "milestone": detail.milestones,
+        "backlog": [item for items in detail.backlog.values() for item in items],
+    }
+    return {
+        key: {row.pk: bound.get(f"{key}-{row.pk}") or _row_form(key, row) for row in items}
+        for key, items in rows.items()
+    }
+
+
+def _managed_row(request: HttpRequest, slug: str, key: str, row_id: int) -> tuple[Project, Any]:
+    """The project and its row ``row_id`` of kind ``key``; 403 unless the user manages the project,
+    404 when the row is not the project's."""
+    project = _project_or_404(slug)
+    _, related, noun, _ = ROW_FORMS[key]
+    if not project.access(request.user).can_manage:
+        raise PermissionDenied(f"Only a project lead of this project changes its {noun}s.")
+    row = getattr(project, related).filter(pk=row_id).first()
+    if row is None:
+        raise Http404(f"No such {noun}.")
+    row.project = project
+    return project, row
+
+
+def _row_edit_post(
+    request: HttpRequest, slug: str, key: str, row_id: int, save: Callable[[Any, dict[str, Any]], str]
+) -> HttpResponse:
+    project, row = _managed_row(request, slug, key, row_id)
+    label = f"{ROW_FORMS[key][2]} {row}"  # before the service changes it
+    form = _row_form(key, row, request.POST)
+    refusal = None
+    if form.is_valid():
+        try:
+            message = save(row, form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+            refusal = _refusal(exc, f"Your changes to the {label} were not saved")
+        else:
+            messages.success(request, message)
+            return redirect(_detail_url(project, ROW_FORMS[key][3]))
+    return _render_detail(request, slug, refusal=refusal, bound_forms={f"{key}-{row.pk}": form}, status=400)
+
+
+def _row_delete_post(
+    request: HttpRequest, slug: str, key: str, row_id: int, delete: Callable[[Any], str]
+) -> HttpResponse:
+    project, row = _managed_row(request, slug, key, row_id)
+    label = f"{ROW_FORMS[key][2]} {row}"
+    try:
+        message = delete(row)
+    except ValidationError as exc:
+        return _render_detail(
+            request,
+            slug,
+            refusal=_refusal(exc, f"The {label} was not deleted"),
+            row_errors={f"{key}-delete": {row.pk: _messages_of(exc)}},
+            status=400,
+        )
+    messages.success(request, message)
+    return redirect(_detail_url(project, ROW_FORMS[key][3]))
+
+
+@login_required
+@require_POST
+def project_kpi_edit(request: HttpRequest, slug: str, kpi_id: int) -> HttpResponse:
+    def save(kpi: Any, data: dict[str, Any]) -> str:
+        services.kpi_update(kpi=kpi, data=data, actor=request.user)
+        return f"KPI {kpi.name} saved."
+
+    return _row_edit_post(request, slug, "kpi", kpi_id, save)
+
+
+@login_required
+@require_POST
+def project_kpi_delete(request: HttpRequest, slug: str, kpi_id: int) -> HttpResponse:
+    def delete(kpi: Any) -> str:
+        name = kpi.name
+        services.kpi_delete(kpi=kpi, actor=request.user)
+        return f"KPI {name} deleted."
+
+    return _row_delete_post(request, slug, "kpi", kpi_id, delete)
+
+
+@login_required
+@require_POST
+def project_milestone_edit(request: HttpRequest, slug: str, milestone_id: int) -> HttpResponse:
+    def save(milestone: Any, data: dict[str, Any]) -> str:
+        services.milestone_update(milestone=milestone, data=data)
+        reached = f", reached on {milestone.actual_date:%Y-%m-%d}" if milestone.actual_date else ""
+        return f"Milestone {milestone.title} saved{reached}."
+
+    return _row_edit_post(request, slug, "milestone", milestone_id, save)
+
+
+@login_required
+@require_POST
+def project_milestone_delete(request: HttpRequest, slug: str, milestone_id: int) -> HttpResponse:
+    def delete(milestone: Any) -> str:
+        title = milestone.title
+        services.milestone_delete(milestone=milestone)
+        return f"Milestone {title} deleted."
+
+    return _row_delete_post(request, slug, "milestone", milestone_id, delete)
+
+
+@login_required
+@require_POST
+def project_backlog_edit(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    def save(item: Any, data: dict[str, Any]) -> str:
+        services.backlog_item_update(item=item, data=data)
+        return f"Backlog item {item.title} saved ({item.get_status_display()})."
+
+    return _row_edit_post(request, slug, "backlog", item_id, save)
+
+
+@login_required
+@require_POST
+def project_backlog_status(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    """The quick status change of a backlog item, from its line."""
+    project, item = _managed_row(request, slug, "backlog", item_id)
+    form = BacklogStatusForm(request.POST)
+    problems: list[str] = []
+    refusal = None
+    if not form.is_valid():
+        problems = [str(e) for errors in form.errors.values() for e in errors]
+    else:
+        try:
+            services.backlog_item_update(item=item, data={"status": form.cleaned_data["status"]})
+        except ValidationError as exc:
+            problems = _messages_of(exc)
+            refusal = _refusal(exc, f"The status of the backlog item {item} was not changed")
+    if problems:
+        return _render_detail(
+            request, slug, refusal=refusal, row_errors={"backlog-status": {item.pk: problems}}, status=400
+        )
+    messages.success(request, f"Backlog item {item.title} is now {item.get_status_display()}.")
+    return redirect(_detail_url(project, "backlog-title"))
+
+
+@login_required
+@require_POST
+def project_backlog_delete(request: HttpRequest, slug: str, item_id: int) -> HttpResponse:
+    def delete(item: Any) -> str:
+        title = item.title
+        services.backlog_item_delete(item=item)
+        return f"Backlog item {title} deleted."
+
+    return _row_delete_post(request, slug, "backlog", item_id, delete)

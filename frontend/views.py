@@ -22,12 +22,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog import selectors, services
+from catalog.hooks import fill_access
 from catalog.models import Dataset, DatasetStatus, DatasetVersion, GlossaryTerm, PersonalDataClass
 from catalog.roles import Role, has_role
 from catalog.search.analysis import fold
 from catalog.search.types import FACETS, FacetValue, Hit, SearchQuery, SearchResult
+from frontend import governance_views, profile_views
 from frontend.forms import DatasetFilterForm, VersionUploadForm
 from workers.models import WorkerHeartbeat
+from workers.selectors import queue_status
 from workers.tasks import heartbeat
 
 logger = logging.getLogger(__name__)
@@ -38,17 +41,6 @@ DATABASE_VENDOR_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 # --- Catalog ---------------------------------------------------------------------------------
-
-
-@login_required
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    """Headline figures, a search box and the datasets delivered or edited most recently."""
-    context = {
-        "counts": selectors.catalog_counts(),
-        "recent_datasets": selectors.dataset_list().order_by("-updated_at", "name")[:6],
-    }
-    return render(request, "frontend/home.html", context)
 
 
 @login_required
@@ -214,6 +206,7 @@ def search(request: HttpRequest) -> HttpResponse:
     params = request.GET
     query = _search_query(params)
     result = selectors.dataset_search(query=query, user=request.user)
+    fill_access(result.hits, request.user)
     page_obj = Paginator(range(result.total), SEARCH_PAGE_SIZE).get_page(query.page)
     if query.page > page_obj.number and result.total:  # past the last page: go to the last one
         new = params.copy()
@@ -262,6 +255,8 @@ def dataset_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "columns": dataset.columns.all(),
         "versions": dataset.versions.all(),
         "can_upload": _can_edit(request, dataset),
+        **profile_views.dataset_profiling_context(request, dataset),
+        **governance_views.dataset_access_context(request, dataset),
     }
     return render(request, "frontend/dataset_detail.html", context)
 
@@ -296,6 +291,7 @@ def version_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse
         "previous": selectors.dataset_version_previous(version=version),
         "schema_rows": _schema_rows(version),
         "file_name": version.file.name.rsplit("/", 1)[-1] if version.file else "",
+        **profile_views.version_profiling_context(request, version),
     }
     return render(request, "frontend/version_detail.html", context)
 
@@ -412,6 +408,7 @@ def health(request: HttpRequest) -> HttpResponse:
         "celery_eager": eager,
         "celery_broker": "" if eager else mask_url_password(str(settings.CELERY_BROKER_URL or "")),
         "heartbeats": [] if database_error else list(WorkerHeartbeat.objects.all()[:HEARTBEATS_SHOWN]),
+        "queue": None if database_error else queue_status(),
     }
     return render(request, "frontend/health.html", context)
 

@@ -24,12 +24,20 @@ from projects.models import (
     GateSignOffRole,
     Membership,
     Milestone,
+    MlflowSyncState,
+    ModelAlert,
+    ModelAlias,
     ModelLink,
+    ModelVersion,
     Project,
     ProjectKPI,
+    RegisteredModel,
     RiskScreening,
+    RunMetric,
+    RunParam,
     SignOff,
     StageTransition,
+    TrainingInput,
 )
 
 
@@ -339,3 +347,60 @@ class ModelLinkAdmin(ReadOnlyAdmin):
     list_filter = ["source"]
     search_fields = ["registered_model_name", "project__name"]
     list_select_related = ["project"]
+
+
+# --- MLflow registry mirror: written only by the sync, read-only here ---------------------------------
+
+
+@admin.register(RegisteredModel)
+class RegisteredModelAdmin(ReadOnlyAdmin):
+    list_display = ["name", "last_updated_ms", "deleted_at", "synced_at"]
+    list_filter = [("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name"]
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(ReadOnlyAdmin):
+    list_display = ["registered_model", "version", "status", "run_id", "git_commit", "deleted_at"]
+    list_filter = ["status", ("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["registered_model__name", "run_id"]
+    list_select_related = ["registered_model"]
+
+
+@admin.register(ModelAlias)
+class ModelAliasAdmin(ReadOnlyAdmin):
+    list_display = ["registered_model", "alias", "version", "synced_at"]
+    search_fields = ["registered_model__name", "alias"]
+    list_select_related = ["registered_model"]
+
+
+@admin.register(RunMetric)
+class RunMetricAdmin(ReadOnlyAdmin):
+    list_display = ["run_id", "key", "value", "step"]
+    search_fields = ["run_id", "key"]
+
+
+@admin.register(RunParam)
+class RunParamAdmin(ReadOnlyAdmin):
+    list_display = ["run_id", "key", "value"]
+    search_fields = ["run_id", "key"]
+
+
+@admin.register(TrainingInput)
+class TrainingInputAdmin(ReadOnlyAdmin):
+    list_display = ["model_version", "name", "digest", "dataset", "dataset_version"]
+    search_fields = ["name", "model_version__registered_model__name"]
+    list_select_related = ["model_version__registered_model", "dataset", "dataset_version__dataset"]
+
+
+@admin.register(ModelAlert)
+class ModelAlertAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "project", "model_version", "raised_at", "resolved_at"]
+    list_filter = ["kind", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["project__name", "model_version__registered_model__name"]
+    list_select_related = ["project", "model_version__registered_model"]
+
+
+@admin.register(MlflowSyncState)
+class MlflowSyncStateAdmin(ReadOnlyAdmin):
+    list_display = ["key", "last_success_at", "last_full_at", "last_attempt_at", "last_error_at", "watermark_ms"]

@@ -833,3 +833,197 @@ class ModelLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project} → {self.registered_model_name}"
+
+
+# --- MLflow registry mirror (projects.mlflow_sync) -----------------------------------------------------
+# What the MLflow sync (``projects.services.mlflow_sync_run``) copied from MLFLOW_TRACKING_URI:
+# registered models, their versions, aliases, the versions' runs (params, metrics, training inputs).
+# Rows are upserted on their MLflow keys ((name), (name, version), (model, alias), (run id, key)), so a
+# sync repeated after a failure neither loses nor duplicates anything. A version gone from MLflow
+# keeps its row with ``deleted_at``.
+
+
+class ModelAlertKind(models.TextChoices):
+    UNAPPROVED_PRODUCTION = "unapproved_production", "Production alias before the Production gate"
+    UNGRANTED_TRAINING_DATA = "ungranted_training_data", "Trained on data without a live grant"
+    METRIC_BELOW_TARGET = "metric_below_target", "ML metric misses the project's target"
+
+
+class RegisteredModel(models.Model):
+    """An MLflow registered model, as of the last sync. Projects link to it by name (``ModelLink``,
+    by hand or, for the project named by its ``MLFLOW_PROJECT_TAG`` tag, by the sync)."""
+
+    name = models.CharField(max_length=256, unique=True)
+    description = models.TextField(blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    created_at_mlflow = models.DateTimeField(null=True, blank=True)
+    last_updated_ms = models.BigIntegerField(default=0, help_text="MLflow's last_updated_timestamp (ms).")
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the sync found it gone from MLflow.")
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModelVersion(models.Model):
+    """One version of a registered model, with its run's code version."""
+
+    registered_model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=32, blank=True)
+    stage = models.CharField(max_length=32, blank=True, help_text="Legacy MLflow stage, on servers that use them.")
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=1000, blank=True)
+    run_id = models.CharField(max_length=64, blank=True, db_index=True)
+    tags = models.JSONField(default=dict, blank=True)
+    created_at_mlflow = models.DateTimeField(null=True, blank=True)
+    last_updated_ms = models.BigIntegerField(default=0)
+    git_commit = models.CharField(max_length=64, blank=True, help_text="The run's mlflow.source.git.commit.")
+    run_synced_ms = models.BigIntegerField(
+        null=True, blank=True, help_text="The version's last_updated_ms when its run was last read."
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["registered_model", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["registered_model", "version"], name="model_version_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registered_model.name} v{self.version}"
+
+
+class ModelAlias(models.Model):
+    """An alias of a registered model and the version it points to now."""
+
+    registered_model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=256)
+    version = models.PositiveIntegerField()
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["registered_model", "alias"]
+        verbose_name_plural = "model aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["registered_model", "alias"], name="model_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registered_model.name}@{self.alias} → v{self.version}"
+
+
+class RunMetric(models.Model):
+    """A metric of an MLflow run: its latest value (the one MLflow reports for the run)."""
+
+    run_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=250)
+    value = models.FloatField()
+    step = models.BigIntegerField(default=0)
+    timestamp_ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["run_id", "key"]
+        constraints = [models.UniqueConstraint(fields=["run_id", "key"], name="run_metric_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value:g}"
+
+
+class RunParam(models.Model):
+    run_id = models.CharField(max_length=64)
+    key = models.CharField(max_length=250)
+    value = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run_id", "key"]
+        constraints = [models.UniqueConstraint(fields=["run_id", "key"], name="run_param_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class TrainingInput(models.Model):
+    """A dataset the version's run logged as input (``mlflow.log_input``), matched to the catalog
+    (rule in ``projects.mlflow_sync.match_catalog``)."""
+
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="training_inputs")
+    name = models.CharField(max_length=500)
+    digest = models.CharField(max_length=64)
+    source_type = models.CharField(max_length=64, blank=True)
+    source = models.TextField(blank=True)
+    context = models.CharField(max_length=64, blank=True, help_text="The input's mlflow.data.context tag.")
+    dataset = models.ForeignKey(
+        "catalog.Dataset", null=True, blank=True, on_delete=models.SET_NULL, related_name="model_training_inputs"
+    )
+    dataset_version = models.ForeignKey(
+        "catalog.DatasetVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="model_training_inputs",
+    )
+
+    class Meta:
+        ordering = ["model_version", "name", "digest"]
+        constraints = [
+            models.UniqueConstraint(fields=["model_version", "name", "digest"], name="training_input_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.digest})"
+
+
+class MlflowSyncState(models.Model):
+    """The one row of sync bookkeeping: watermark, last attempt and success, last error, counts."""
+
+    key = models.CharField(max_length=16, unique=True, default="default")
+    watermark_ms = models.BigIntegerField(default=0, help_text="Highest last_updated_timestamp synced (ms).")
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_full_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True, help_text="Figures of the last successful sync.")
+
+    class Meta:
+        verbose_name = "MLflow sync state"
+
+    def __str__(self) -> str:
+        return f"MLflow sync (last success {self.last_success_at})"
+
+
+class ModelAlertQuerySet(models.QuerySet["ModelAlert"]):
+    def open(self) -> ModelAlertQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class ModelAlert(models.Model):
+    """A governance alert on a model version of a project; one open alert per (project, version, kind)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="model_alerts")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=32, choices=ModelAlertKind.choices)
+    message = models.TextField()
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="model_alerts")
+
+    objects = ModelAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "model_version", "kind"],
+                condition=Q(resolved_at__isnull=True),
+                name="model_alert_one_open_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.model_version}"

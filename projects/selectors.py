@@ -10,11 +10,13 @@ the full record (team, gates, roadmap...) is for ``Project.objects.readable_by(u
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -35,17 +37,28 @@ from projects.models import (
     GateChecklistItem,
     GateChecklistTemplate,
     GateSignOffRole,
+    KPIDirection,
+    KPIKind,
     Membership,
     Milestone,
+    MlflowSyncState,
+    ModelAlert,
+    ModelAlias,
     ModelLink,
+    ModelVersion,
     Project,
     ProjectAccess,
+    ProjectKPI,
     ProjectQuerySet,
     ProjectRole,
+    RegisteredModel,
     RiskScreening,
+    RunMetric,
+    RunParam,
     SignOff,
     Stage,
     StageTransition,
+    TrainingInput,
     access_from,
 )
 
@@ -53,8 +66,11 @@ __all__ = [
     "BoardCard",
     "BoardColumn",
     "GateView",
+    "ModelTimeline",
+    "ProductionVersion",
     "ProjectDetail",
     "StageSpan",
+    "SyncStatus",
     "Timeline",
     "TimelineEvent",
     "dataset_project_counts",
@@ -62,13 +78,20 @@ __all__ = [
     "gate_template_as_data",
     "gate_template_current",
     "gate_template_list",
+    "is_production_alias",
+    "metric_kpi_key",
+    "metric_misses_target",
+    "mlflow_sync_status",
+    "production_model_versions",
     "project_board",
     "project_detail",
     "project_gates",
     "project_list",
+    "project_model_timeline",
     "project_timeline",
     "projects_of_user",
     "risk_questionnaire",
+    "watched_model_versions",
 ]
 
 User = AbstractBaseUser | AnonymousUser
@@ -471,10 +494,250 @@ def risk_questionnaire() -> tuple[risk.Question, ...]:
 def dataset_project_counts(dataset_ids: Iterable[int]) -> dict[int, int]:
     """How many projects use each dataset, for the catalog (search ranking, dataset page).
 
-    Returns ``{}`` for now: a project uses a dataset through the governance grants (access requests
-    approved for the project), which arrive with the governance app. This function will then count,
-    per dataset id, the distinct projects holding an active grant on it; datasets used by no project
-    are absent from the result (callers use ``.get(id, 0)``).
+    A project uses a dataset through a live governance grant. Projects never import governance: the
+    count comes from the counter the governance app registers in ``catalog.hooks``
+    (``governance.selectors.dataset_project_counts``). Datasets used by no project are absent from
+    the result (callers use ``.get(id, 0)``).
     """
-    list(dataset_ids)  # accepted and ignored until grants exist
-    return {}
+    from catalog.hooks import project_counts
+
+    return project_counts(dataset_ids)
+
+
+# --- MLflow models of a project (issue 7) ---------------------------------------------------------------
+
+
+def metric_kpi_key(name: str) -> str:
+    """How an ML-metric KPI and an MLflow metric key are matched: case, spaces, dashes and dots ignored
+    ("Recall", "recall", "val-recall" → "recall", "recall", "val_recall")."""
+    return re.sub(r"[\s\-.]+", "_", name.strip().lower())
+
+
+def metric_misses_target(kpi: ProjectKPI, value: float) -> bool:
+    """Whether ``value`` misses the KPI's target, in the KPI's direction."""
+    return value < kpi.target if kpi.direction == KPIDirection.HIGHER else value > kpi.target
+
+
+def is_production_alias(alias: str) -> bool:
+    return alias.lower() in {a.lower() for a in settings.MLFLOW_PRODUCTION_ALIASES}
+
+
+def _linked_models(project_ids: set[int] | None) -> dict[str, list[Project]]:
+    links = ModelLink.objects.active().select_related("project")
+    if project_ids is not None:
+        links = links.filter(project_id__in=project_ids)
+    linked: dict[str, list[Project]] = {}
+    for link in links:
+        linked.setdefault(link.registered_model_name, []).append(link.project)
+    return linked
+
+
+def watched_model_versions(*, project_ids: set[int] | None = None) -> list[tuple[Project, ModelVersion]]:
+    """The model versions a project watches: of its linked models (not deleted), the versions under an
+    alias and the latest version of each model."""
+    linked = _linked_models(project_ids)
+    if not linked:
+        return []
+    aliased = set(
+        ModelAlias.objects.filter(registered_model__name__in=list(linked)).values_list("registered_model_id", "version")
+    )
+    versions = (
+        ModelVersion.objects.filter(
+            registered_model__name__in=list(linked), registered_model__deleted_at__isnull=True, deleted_at__isnull=True
+        )
+        .select_related("registered_model")
+        .order_by("registered_model__name", "-version")
+    )
+    watched: list[tuple[Project, ModelVersion]] = []
+    latest_seen: set[int] = set()
+    for version in versions:
+        latest = version.registered_model_id not in latest_seen
+        latest_seen.add(version.registered_model_id)
+        if latest or (version.registered_model_id, version.version) in aliased:
+            watched.extend((project, version) for project in linked[version.registered_model.name])
+    return watched
+
+
+@dataclass(frozen=True)
+class ProductionVersion:
+    project: Project
+    version: ModelVersion
+    alias: str
+
+
+def production_model_versions(*, project_ids: set[int] | None = None) -> list[ProductionVersion]:
+    """Versions of the projects' linked models under a production alias (``MLFLOW_PRODUCTION_ALIASES``),
+    with their training inputs prefetched."""
+    linked = _linked_models(project_ids)
+    if not linked:
+        return []
+    aliases = [
+        a
+        for a in ModelAlias.objects.filter(
+            registered_model__name__in=list(linked), registered_model__deleted_at__isnull=True
+        ).select_related("registered_model")
+        if is_production_alias(a.alias)
+    ]
+    keys = {(a.registered_model_id, a.version) for a in aliases}
+    versions = {
+        (v.registered_model_id, v.version): v
+        for v in ModelVersion.objects.filter(registered_model_id__in={k[0] for k in keys}, deleted_at__isnull=True)
+        .select_related("registered_model")
+        .prefetch_related("training_inputs__dataset", "training_inputs__dataset_version")
+        if (v.registered_model_id, v.version) in keys
+    }
+    result = []
+    for alias in sorted(aliases, key=lambda a: (a.registered_model.name, a.alias)):
+        version = versions.get((alias.registered_model_id, alias.version))
+        if version is None:
+            continue
+        result.extend(
+            ProductionVersion(project=project, version=version, alias=alias.alias)
+            for project in linked[alias.registered_model.name]
+        )
+    return result
+
+
+@dataclass
+class SyncStatus:
+    last_success_at: datetime | None
+    last_attempt_at: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    is_stale: bool  # never synced, or not for longer than MLFLOW_SYNC_STALE_MINUTES
+
+
+def mlflow_sync_status(*, now: datetime | None = None) -> SyncStatus:
+    now = now or timezone.now()
+    state = MlflowSyncState.objects.filter(key="default").first()
+    last = state.last_success_at if state else None
+    stale = last is None or now - last > timedelta(minutes=settings.MLFLOW_SYNC_STALE_MINUTES)
+    return SyncStatus(
+        last_success_at=last,
+        last_attempt_at=state.last_attempt_at if state else None,
+        last_error=state.last_error if state else "",
+        last_error_at=state.last_error_at if state else None,
+        is_stale=stale,
+    )
+
+
+@dataclass
+class MetricValue:
+    key: str
+    value: float
+    step: int
+    kpi: ProjectKPI | None  # the project's ML-metric KPI of that name
+    misses_target: bool
+
+
+@dataclass
+class VersionView:
+    version: ModelVersion
+    aliases: list[str]
+    production: bool  # under a production alias
+    metrics: list[MetricValue]
+    params: dict[str, str]
+    training_inputs: list[TrainingInput]
+
+
+@dataclass
+class ModelView:
+    name: str
+    link: ModelLink
+    registered_model: RegisteredModel | None  # None until a sync finds it in MLflow
+    versions: list[VersionView]  # newest first, deleted ones included (``version.deleted_at``)
+    aliases: dict[str, int]
+
+
+@dataclass
+class MetricSeries:
+    key: str
+    kpi: ProjectKPI | None
+    points: list[tuple[datetime, float, str]]  # (version created in MLflow, value, "model vN"), oldest first
+
+
+@dataclass
+class ModelTimeline:
+    models: list[ModelView]
+    series: list[MetricSeries]  # the KPI metrics first, then the others
+    alerts: list[ModelAlert]  # open, newest first
+    sync: SyncStatus
+
+
+def project_model_timeline(*, project: Project, now: datetime | None = None) -> ModelTimeline:
+    """The project's MLflow models as synced: versions with aliases, metrics, params, training data
+    (linked to the catalog), the metric series over time, open alerts and the sync status."""
+    links = list(project.model_links.active().order_by("registered_model_name"))
+    names = [link.registered_model_name for link in links]
+    kpis = {metric_kpi_key(k.name): k for k in project.kpis.filter(kind=KPIKind.ML)}
+    registered = {m.name: m for m in RegisteredModel.objects.filter(name__in=names)}
+    aliases: dict[int, dict[str, int]] = {}
+    for alias in ModelAlias.objects.filter(registered_model__in=registered.values()):
+        aliases.setdefault(alias.registered_model_id, {})[alias.alias] = alias.version
+    versions = list(
+        ModelVersion.objects.filter(registered_model__in=registered.values())
+        .select_related("registered_model")
+        .prefetch_related(
+            Prefetch(
+                "training_inputs",
+                queryset=TrainingInput.objects.select_related("dataset", "dataset_version__dataset"),
+            )
+        )
+        .order_by("registered_model__name", "-version")
+    )
+    run_ids = {v.run_id for v in versions if v.run_id}
+    metrics: dict[str, list[RunMetric]] = {}
+    for metric in RunMetric.objects.filter(run_id__in=run_ids).order_by("key"):
+        metrics.setdefault(metric.run_id, []).append(metric)
+    params: dict[str, dict[str, str]] = {}
+    for param in RunParam.objects.filter(run_id__in=run_ids).order_by("key"):
+        params.setdefault(param.run_id, {})[param.key] = param.value
+    by_model: dict[int, list[VersionView]] = {}
+    series: dict[str, MetricSeries] = {}
+    for version in versions:
+        model_aliases = aliases.get(version.registered_model_id, {})
+        held = sorted(a for a, n in model_aliases.items() if n == version.version)
+        values = []
+        for metric in metrics.get(version.run_id, []):
+            kpi = kpis.get(metric_kpi_key(metric.key))
+            values.append(
+                MetricValue(
+                    key=metric.key,
+                    value=metric.value,
+                    step=metric.step,
+                    kpi=kpi,
+                    misses_target=kpi is not None and metric_misses_target(kpi, metric.value),
+                )
+            )
+            if version.deleted_at is None and version.created_at_mlflow is not None:
+                line = series.setdefault(metric.key, MetricSeries(key=metric.key, kpi=kpi, points=[]))
+                line.points.append((version.created_at_mlflow, metric.value, str(version)))
+        by_model.setdefault(version.registered_model_id, []).append(
+            VersionView(
+                version=version,
+                aliases=held,
+                production=any(is_production_alias(a) for a in held),
+                metrics=values,
+                params=params.get(version.run_id, {}),
+                training_inputs=list(version.training_inputs.all()),
+            )
+        )
+    models = []
+    for link in links:
+        model = registered.get(link.registered_model_name)
+        models.append(
+            ModelView(
+                name=link.registered_model_name,
+                link=link,
+                registered_model=model,
+                versions=by_model.get(model.pk, []) if model else [],
+                aliases=aliases.get(model.pk, {}) if model else {},
+            )
+        )
+    for line in series.values():
+        line.points.sort(key=lambda p: p[0])
+    ordered = sorted(series.values(), key=lambda s: (s.kpi is None, s.key))
+    alerts = list(
+        project.model_alerts.open().select_related("model_version__registered_model").order_by("-raised_at", "-pk")
+    )
+    return ModelTimeline(models=models, series=ordered, alerts=alerts, sync=mlflow_sync_status(now=now))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -39,7 +40,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from projects import risk
+from projects import mlflow_sync, risk
 from projects.gates import (
     GateIncomplete,
     certified_state,
@@ -69,12 +70,18 @@ from projects.models import (
     KPIKind,
     Membership,
     Milestone,
+    MlflowSyncState,
+    ModelAlert,
+    ModelAlertKind,
     ModelLink,
     ModelLinkSource,
+    ModelVersion,
     Project,
     ProjectKPI,
     ProjectRole,
+    RegisteredModel,
     RiskScreening,
+    RunMetric,
     SignOff,
     Stage,
     StageTransition,
@@ -85,11 +92,18 @@ from projects.models import (
     stages_before,
     write_stage_unchecked,
 )
-from projects.signals import project_stage_changed
+from projects.signals import (
+    membership_changed,
+    project_stage_changed,
+    sign_off_given,
+    sign_off_invalidated,
+    sign_off_withdrawn,
+)
 
 __all__ = [
     "GateIncomplete",
     "StaleRefresh",
+    "SyncSummary",
     "backlog_item_create",
     "backlog_item_delete",
     "backlog_item_update",
@@ -104,8 +118,14 @@ __all__ = [
     "milestone_create",
     "milestone_delete",
     "milestone_update",
+    "mlflow_sync_queue",
+    "mlflow_sync_run",
+    "model_alert_raise",
+    "model_alert_resolve",
+    "model_alerts_reconcile",
     "model_link_add",
     "model_link_remove",
+    "model_metric_alerts_refresh",
     "project_create",
     "project_stale_refresh",
     "project_transition",
@@ -219,6 +239,7 @@ def _revalidate_signoffs(project: Project, *, at: datetime | None = None, cause:
             sign_off.invalidated_at = at
             sign_off.invalidation_reason = f"{reason[:-1]} ({cause})." if cause else reason
             sign_off.save(update_fields=["invalidated_at", "invalidation_reason"])
+            sign_off_invalidated.send(sender=SignOff, sign_off=sign_off, actor=None)
             invalidated.append(sign_off)
     return invalidated
 
@@ -305,6 +326,7 @@ def membership_add(
         raise ValidationError({"user": f"{user.get_username()} already holds the role {role.label} on this project."})
     membership = Membership(project=project, user=user, role=role, started_at=started_at, added_by=added_by)
     _save_validated(membership)
+    membership_changed.send(sender=Membership, membership=membership, change="added", actor=added_by)
     _revalidate_signoffs(project, cause=f"{user.get_username()} joined as {role.label} (by {_user_label(added_by)})")
     return membership
 
@@ -350,6 +372,7 @@ def membership_end(
     membership.ended_by = ended_by
     membership.end_reason = reason.strip()
     _save_validated(membership)
+    membership_changed.send(sender=Membership, membership=membership, change="ended", actor=ended_by)
     project = membership.project
     _revalidate_signoffs(
         project,
@@ -697,6 +720,7 @@ def signoff_give(
             bad.sign_off.invalidated_at = at
             bad.sign_off.invalidation_reason = bad.reason
             bad.sign_off.save(update_fields=["invalidated_at", "invalidation_reason"])
+            sign_off_invalidated.send(sender=SignOff, sign_off=bad.sign_off, actor=user)
     sign_off = SignOff(
         project=project,
         stage=gate,
@@ -708,6 +732,7 @@ def signoff_give(
         checklist_state=certified_state(requirements),
     )
     _save_validated(sign_off)
+    sign_off_given.send(sender=SignOff, sign_off=sign_off, actor=user)
     return sign_off
 
 
@@ -726,6 +751,7 @@ def signoff_withdraw(
     sign_off.invalidated_at = at
     sign_off.invalidation_reason = f"Withdrawn by {user.get_username()}" + (f": {reason.strip()}" if reason else ".")
     sign_off.save(update_fields=["invalidated_at", "invalidation_reason"])
+    sign_off_withdrawn.send(sender=SignOff, sign_off=sign_off, actor=user)
     return sign_off
 
 
@@ -1054,3 +1080,235 @@ def project_stale_refresh(*, now: datetime | None = None) -> StaleRefresh:
     cleared.update(is_stale=False, stale_since=None)
     result.stale = Project.objects.filter(is_stale=True).count()
     return result
+
+
+# --- MLflow sync and model alerts (issue 7) ------------------------------------------------------------
+
+
+@dataclass
+class SyncSummary:
+    """What one MLflow sync did (``mlflow_sync_run``)."""
+
+    full: bool
+    duration_s: float
+    calls: int  # calls to MLflow (HTTP requests against a tracking server)
+    calls_by_kind: dict[str, int]
+    models_seen: int
+    models_created: int
+    models_updated: int
+    models_deleted: int
+    aliases_changed: int
+    versions_created: int
+    versions_updated: int
+    versions_deleted: int
+    runs_read: int
+    links_added: list[str] = field(default_factory=list)  # "project-slug:model name"
+    links_removed: list[str] = field(default_factory=list)
+    alerts_raised: int = 0
+    alerts_resolved: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _sync_state_locked() -> MlflowSyncState:
+    MlflowSyncState.objects.get_or_create(key="default")
+    return MlflowSyncState.objects.select_for_update().get(key="default")
+
+
+@transaction.atomic
+def _sync_state_failed(*, error: str, at: datetime) -> None:
+    state = _sync_state_locked()
+    state.last_attempt_at, state.last_error, state.last_error_at = at, error[:4000], at
+    state.save(update_fields=["last_attempt_at", "last_error", "last_error_at"])
+
+
+def mlflow_sync_run(
+    *, full: bool, now: datetime | None = None, client: mlflow_sync.CountingClient | None = None
+) -> SyncSummary:
+    """Sync the MLflow registry (``projects.mlflow_sync``): read MLflow, then write everything in one
+    transaction, link the models tagged ``MLFLOW_PROJECT_TAG=<project slug>`` to their project, and
+    raise or resolve the metric alerts. ``full`` also reads unchanged models and finds deleted versions.
+
+    When MLflow cannot be read the failure is recorded (``MlflowSyncState.last_error``), nothing else
+    is written, and ``mlflow_sync.MlflowUnavailable`` is raised (the task retries with backoff)."""
+    now = now or timezone.now()
+    started = time.monotonic()
+    try:
+        snapshot = mlflow_sync.fetch(full=full, client=client)
+    except mlflow_sync.MlflowUnavailable as exc:
+        _sync_state_failed(error=str(exc), at=now)
+        raise
+    with transaction.atomic():
+        state = _sync_state_locked()
+        counts = mlflow_sync.apply(snapshot, now=now)
+        added, removed = _model_tag_links_refresh(at=now)
+        raised, resolved = model_metric_alerts_refresh(at=now)
+        summary = SyncSummary(
+            full=full,
+            duration_s=round(time.monotonic() - started, 3),
+            calls=snapshot.call_count,
+            calls_by_kind=dict(snapshot.calls),
+            links_added=added,
+            links_removed=removed,
+            alerts_raised=raised,
+            alerts_resolved=resolved,
+            **counts.__dict__,
+        )
+        state.watermark_ms = max([state.watermark_ms, *(m.last_updated_ms for m in snapshot.models)])
+        state.last_attempt_at = state.last_success_at = now
+        state.last_error, state.last_error_at = "", None
+        if full:
+            state.last_full_at = now
+        state.counts = summary.as_dict()
+        state.save()
+    return summary
+
+
+MLFLOW_SYNC_TASK = "projects.mlflow_sync"  # defined in workers.mlflow_tasks (CELERY_IMPORTS)
+
+
+def mlflow_sync_queue(*, full: bool) -> None:
+    """Queue the MLflow sync task once the caller's transaction commits (the "sync now" action). The
+    task is found by name: projects never imports workers (which imports governance). In the embedded
+    default (no broker) it runs in-process; a failure there is logged, and recorded by the sync."""
+
+    def send() -> None:
+        from celery import current_app
+
+        if current_app.conf.task_always_eager:
+            current_app.loader.import_default_modules()  # registers the CELERY_IMPORTS tasks
+            current_app.tasks[MLFLOW_SYNC_TASK].apply_async(kwargs={"full": full})
+        else:
+            current_app.send_task(MLFLOW_SYNC_TASK, kwargs={"full": full})
+
+    transaction.on_commit(send, robust=True)
+
+
+def _model_tag_links_refresh(*, at: datetime) -> tuple[list[str], list[str]]:
+    """Link each registered model tagged ``MLFLOW_PROJECT_TAG=<slug>`` to that project (source: tag);
+    remove the tag links whose model no longer carries the project's tag (or is gone from MLflow)."""
+    key = settings.MLFLOW_PROJECT_TAG
+    tagged = {
+        name: str(tags.get(key, "")).strip()
+        for name, tags in RegisteredModel.objects.filter(deleted_at__isnull=True, tags__has_key=key).values_list(
+            "name", "tags"
+        )
+    }
+    projects = {p.slug: p for p in Project.objects.filter(slug__in=set(tagged.values()))}
+    active = {
+        (link.project_id, link.registered_model_name): link
+        for link in ModelLink.objects.active().select_related("project")
+    }
+    added, removed = [], []
+    for name, slug in sorted(tagged.items()):
+        project = projects.get(slug)
+        if project is None or project.is_closed or (project.pk, name) in active:
+            continue
+        model_link_add(project=project, registered_model_name=name, linked_by=None, source=ModelLinkSource.TAG, at=at)
+        added.append(f"{slug}:{name}")
+    for (_, name), link in active.items():
+        if link.source == ModelLinkSource.TAG and tagged.get(name) != link.project.slug:
+            model_link_remove(link=link, removed_by=None, at=at)
+            removed.append(f"{link.project.slug}:{name}")
+    return added, removed
+
+
+def _alert_recipients(project: Project) -> list[Any]:
+    """The project's leads and governance officers, and the platform's governance officers."""
+    from django.contrib.auth import get_user_model
+
+    from catalog.roles import Role, group_name
+
+    roles = (ProjectRole.PROJECT_LEAD, ProjectRole.GOVERNANCE_OFFICER)
+    members = project.memberships.active().filter(role__in=roles).values("user_id")
+    users = get_user_model().objects.filter(
+        Q(pk__in=members) | Q(groups__name=group_name(Role.GOVERNANCE_OFFICER)), is_active=True
+    )
+    return list(users.distinct().order_by("pk"))
+
+
+@transaction.atomic
+def model_alert_raise(
+    *, project: Project, model_version: ModelVersion, kind: str, message: str, at: datetime | None = None
+) -> tuple[ModelAlert, bool]:
+    """Raise an alert on a project's model version, to its leads and the governance officers. Idempotent:
+    while an alert of that kind is open on the version, it is returned (its message refreshed) and
+    ``created`` is False."""
+    _choice("kind", kind, ModelAlertKind)
+    if not message.strip():
+        raise ValidationError({"message": "Say what the alert is about."})
+    alert = ModelAlert.objects.open().filter(project=project, model_version=model_version, kind=kind).first()
+    if alert is not None:
+        if alert.message != message:
+            alert.message = message
+            alert.save(update_fields=["message"])
+        return alert, False
+    alert = ModelAlert.objects.create(
+        project=project, model_version=model_version, kind=kind, message=message, raised_at=at or timezone.now()
+    )
+    alert.recipients.set(_alert_recipients(project))
+    logger.warning("Model alert on %s: %s", project.slug, message)
+    return alert, True
+
+
+@transaction.atomic
+def model_alert_resolve(*, alert: ModelAlert, at: datetime | None = None) -> ModelAlert:
+    """Close an alert whose cause is gone (the sync calls it; it stays in the history)."""
+    if alert.resolved_at is not None:
+        raise ValidationError("This alert is already resolved.")
+    alert.resolved_at = at or timezone.now()
+    alert.save(update_fields=["resolved_at"])
+    return alert
+
+
+def model_alerts_reconcile(
+    *, kind: str, wanted: Mapping[tuple[int, int], str], at: datetime, scope: set[int] | None = None
+) -> tuple[list[ModelAlert], list[ModelAlert]]:
+    """Make the open alerts of ``kind`` exactly ``wanted`` ((project id, version id) -> message): raise
+    the missing ones, resolve the others (within the projects of ``scope`` when given). Returns the
+    alerts newly raised and those resolved."""
+    projects = {p.pk: p for p in Project.objects.filter(pk__in={p for p, _ in wanted})}
+    versions = {v.pk: v for v in ModelVersion.objects.filter(pk__in={v for _, v in wanted})}
+    raised = []
+    for (project_id, version_id), message in sorted(wanted.items()):
+        alert, created = model_alert_raise(
+            project=projects[project_id], model_version=versions[version_id], kind=kind, message=message, at=at
+        )
+        if created:
+            raised.append(alert)
+    resolved = []
+    stale = ModelAlert.objects.open().filter(kind=kind).select_related("project", "model_version")
+    if scope is not None:
+        stale = stale.filter(project_id__in=scope)
+    for alert in stale:
+        if (alert.project_id, alert.model_version_id) not in wanted:
+            resolved.append(model_alert_resolve(alert=alert, at=at))
+    return raised, resolved
+
+
+def model_metric_alerts_refresh(*, at: datetime | None = None) -> tuple[int, int]:
+    """Flag the linked model versions whose run misses an ML-metric target of their project (the KPI of
+    kind ML metric whose name matches the metric's key, see ``selectors.metric_kpi_key``): the versions
+    under an alias and the latest version of each model. Returns (raised, resolved)."""
+    from projects.selectors import metric_kpi_key, metric_misses_target, watched_model_versions
+
+    at = at or timezone.now()
+    wanted: dict[tuple[int, int], str] = {}
+    kpis: dict[int, dict[str, ProjectKPI]] = {}
+    for kpi in ProjectKPI.objects.filter(kind=KPIKind.ML):
+        kpis.setdefault(kpi.project_id, {})[metric_kpi_key(kpi.name)] = kpi
+    watched = watched_model_versions(project_ids=set(kpis))
+    metrics: dict[str, list[RunMetric]] = {}
+    for metric in RunMetric.objects.filter(run_id__in={v.run_id for _, v in watched if v.run_id}):
+        metrics.setdefault(metric.run_id, []).append(metric)
+    for project, version in watched:
+        for metric in metrics.get(version.run_id, []):
+            kpi = kpis[project.pk].get(metric_kpi_key(metric.key))
+            if kpi is not None and metric_misses_target(kpi, metric.value):
+                wanted[(project.pk, version.pk)] = (
+                    f"{version} has {metric.key} = {metric.value:g}, below the target of {kpi.name} "
+                    f"({'at least' if kpi.direction == KPIDirection.HIGHER else 'at most'} {kpi.target:g})."
+                )
+    raised, resolved = model_alerts_reconcile(kind=ModelAlertKind.METRIC_BELOW_TARGET, wanted=wanted, at=at)
+    return len(raised), len(resolved)

@@ -21,3 +21,16 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 project_stage_changed = Signal()
+
+# Sent inside the write's transaction (not on commit), so that a receiver's own writes (the
+# governance audit trail) commit or roll back with the change. Keyword arguments:
+#
+# - ``sign_off_given``: ``sign_off`` (the new ``SignOff``), ``actor`` (the signer);
+# - ``sign_off_withdrawn``: ``sign_off`` (now invalidated), ``actor`` (the signer);
+# - ``sign_off_invalidated``: ``sign_off`` (invalidated because its checklist changed, with the
+#   reason), ``actor`` (who made the change that invalidated it, or ``None``);
+# - ``membership_changed``: ``membership``, ``change`` (``"added"`` or ``"ended"``), ``actor``.
+sign_off_given = Signal()
+sign_off_withdrawn = Signal()
+sign_off_invalidated = Signal()
+membership_changed = Signal()

@@ -46,3 +46,11 @@ python_env() {
   # shellcheck disable=SC1091
   . "$VENV/bin/activate"
 }
+
+# Debian libraries the desktop window needs (pywebview's Qt backend: PyQt6 + Qt WebEngine from PyPI,
+# on X11), and for its test: Xvfb, xdotool, x11-utils (xwininfo), imagemagick (screenshots).
+DESKTOP_PACKAGES=(libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
+  libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0
+  libxcb-xinerama0 libxcb-xkb1 libx11-xcb1 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1
+  libxshmfence1 libasound2 fonts-dejavu-core)
+DESKTOP_TEST_PACKAGES=(xvfb xauth xdotool x11-utils imagemagick)

@@ -15,6 +15,7 @@ log "applying database migrations"
 python manage.py migrate --no-input -v 0
 log "loading the demo catalog"
 python manage.py load_demo
+"$ROOT/scripts/assets.sh"
 log "collecting static files"
 python manage.py collectstatic --no-input -v 0
 

@@ -9,6 +9,10 @@ cd "$ROOT"
 
 apt_install postgresql redis-server chromium fonts-dejavu-core ca-certificates
 python_env "$ROOT/requirements-test.txt"
+# The desktop window's libraries and Xvfb for its test (tests/desktop); Node.js and the front-end
+# packages (Chart.js served by the app, axe-core injected by the accessibility tests).
+apt_install "${DESKTOP_PACKAGES[@]}" "${DESKTOP_TEST_PACKAGES[@]}"
+"$ROOT/scripts/assets.sh"
 
 # Elasticsearch: the tests start their own nodes (tests/services.py) from the distribution fetched
 # once into .cache/ by Maven.

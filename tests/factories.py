@@ -237,3 +237,133 @@ class RiskScreeningFactory(factory.django.DjangoModelFactory):
     dpia_reasons = factory.LazyAttribute(lambda s: s.result.dpia_reasons)
     screened_by = factory.SubFactory(UserFactory)
     screened_at = factory.LazyFunction(timezone.now)
+
+
+# --- Governance --------------------------------------------------------------------------------------
+# Built through the models, for tests that need grants to exist (lists, query counts, enforcement);
+# tests of requests, decisions and revocations call ``governance.services``.
+
+
+class AccessRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "governance.AccessRequest"
+        skip_postgeneration_save = True
+
+    requester = factory.SubFactory(UserFactory)
+    project = factory.SubFactory(ProjectFactory, stage=Stage.EXPLORATION)
+    dataset = factory.SubFactory(DatasetFactory)
+    purpose = factory.LazyAttribute(lambda r: r.project.purpose)
+    legal_basis = "legitimate_interests"
+    requested_end = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
+    status = "approved"
+
+    @factory.post_generation
+    def columns(self, create: bool, extracted: list[Column] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.columns.set(extracted)
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    """A live grant of ``columns`` (all the dataset's columns unless given)."""
+
+    class Meta:
+        model = "governance.Grant"
+        skip_postgeneration_save = True
+
+    request = factory.SubFactory(AccessRequestFactory)
+    project = factory.SelfAttribute("request.project")
+    dataset = factory.SelfAttribute("request.dataset")
+    purpose = factory.SelfAttribute("request.purpose")
+    legal_basis = "legitimate_interests"
+    granted_stage = factory.LazyAttribute(lambda g: g.project.stage)
+    granted_by = factory.SubFactory(UserFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
+
+    @factory.post_generation
+    def columns(self, create: bool, extracted: list[Column] | None, **kwargs: object) -> None:
+        if create:
+            self.columns.set(extracted if extracted is not None else list(self.dataset.columns.all()))
+
+
+# --- MLflow registry mirror (issue 7) ----------------------------------------------------------------
+# Rows as the MLflow sync writes them, for tests of the pages, the API and the checks; tests of the
+# sync itself run it against a real MLflow server (tests/mlflow_server.py).
+
+
+class RegisteredModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.RegisteredModel"
+
+    name = factory.Sequence(lambda n: f"registered-model-{n}")
+    last_updated_ms = factory.LazyFunction(lambda: int(timezone.now().timestamp() * 1000))
+    created_at_mlflow = factory.LazyFunction(timezone.now)
+    synced_at = factory.LazyFunction(timezone.now)
+
+
+class ModelVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.ModelVersion"
+
+    registered_model = factory.SubFactory(RegisteredModelFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    status = "READY"
+    source = factory.LazyAttribute(lambda v: f"runs:/{v.run_id}/model")
+    run_id = factory.Sequence(lambda n: f"{n:032x}")
+    created_at_mlflow = factory.LazyFunction(timezone.now)
+    last_updated_ms = factory.LazyFunction(lambda: int(timezone.now().timestamp() * 1000))
+    synced_at = factory.LazyFunction(timezone.now)
+
+
+class ModelAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.ModelAlias"
+
+    registered_model = factory.SubFactory(RegisteredModelFactory)
+    alias = "champion"
+    version = 1
+    synced_at = factory.LazyFunction(timezone.now)
+
+
+class RunMetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.RunMetric"
+
+    run_id = factory.Sequence(lambda n: f"{n:032x}")
+    key = "auc"
+    value = 0.9
+    step = 1
+
+
+class TrainingInputFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.TrainingInput"
+
+    model_version = factory.SubFactory(ModelVersionFactory)
+    name = factory.Sequence(lambda n: f"dataset-input-{n}")
+    digest = factory.Sequence(lambda n: f"{n:08x}")
+    source_type = "local"
+    source = "/data/input.csv"
+    context = "training"
+
+
+def _content_type_of(obj: object) -> object:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(obj)  # type: ignore[arg-type]
+
+
+class TaskRunFactory(factory.django.DjangoModelFactory):
+    """A queued task run on a tag, never sent (tests that exercise sending use task_run_enqueue)."""
+
+    class Meta:
+        model = "workers.TaskRun"
+
+    target_type = factory.LazyAttribute(lambda o: _content_type_of(o.target))
+    target_id = factory.LazyAttribute(lambda o: o.target.pk)
+    task_name = "tests.slow_effect"
+    kwargs = factory.LazyFunction(lambda: {"sleep": 0})
+    queued_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        target = factory.SubFactory(TagFactory)

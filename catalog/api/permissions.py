@@ -76,3 +76,43 @@ def check_dataset_writable(user: User, dataset: Dataset) -> None:
     """Refuse (403) adding columns or versions to a dataset the user may not edit."""
     if not Dataset.objects.editable_by(user).filter(pk=dataset.pk).exists():
         raise exceptions.PermissionDenied("You can only change datasets you own, steward or look after as custodian.")
+
+
+# --- Profiling: who decides on quality expectations and personal-data class suggestions ------------
+
+
+def may_decide_expectations(user: User, dataset: Dataset) -> bool:
+    """The dataset's owner, steward or custodian (admins any) accept, edit or reject expectations."""
+    return Dataset.objects.editable_by(user).filter(pk=dataset.pk).exists()
+
+
+def may_decide_suggestions(user: User, dataset: Dataset) -> bool:
+    """The dataset's custodians (owner, steward, custodian; admins) or a governance officer confirm
+    or reject a suggested personal-data class."""
+    if has_role(user, Role.GOVERNANCE_OFFICER) and user.has_perm("catalog.change_column"):
+        return True
+    return may_decide_expectations(user, dataset)
+
+
+class DecidesExpectations(BasePermission):
+    """Reads for any authenticated user; decisions on an expectation for its dataset's managers."""
+
+    message = "Only the dataset's owner, steward or custodian may decide on its quality expectations."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return request.method in SAFE_METHODS or may_decide_expectations(request.user, obj.dataset)
+
+
+class DecidesClassSuggestions(BasePermission):
+    """Reads for any authenticated user; confirm or reject for custodians of the dataset or officers."""
+
+    message = "Only the dataset's custodians or a governance officer may confirm or reject a suggested class."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        return request.method in SAFE_METHODS or may_decide_suggestions(request.user, obj.column.dataset)

@@ -25,7 +25,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from catalog import selectors
+from catalog.hooks import fill_access
 from catalog.models import GlossaryTerm
+from catalog.search import reference
 from catalog.search.types import FACETS, FacetValue, Hit, SearchQuery, SearchResult, Suggestion
 
 MAX_QUERY_LENGTH = 200
@@ -198,7 +200,11 @@ class SearchHitSerializer(serializers.Serializer):
     )
     access = serializers.DictField(
         allow_null=True,
-        help_text="What the current user may do with this dataset (filled by governance; null for now).",
+        help_text=(
+            "What the current user may do with this dataset, from the governance app: `status` (`not_needed`: "
+            "no personal data or you deliver it; `granted`; `pending`: a request of your project awaits a "
+            "decision; `requestable`), `next_step` (a sentence) and `url`; null when governance is not installed."
+        ),
     )
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -258,6 +264,89 @@ class SearchResponseSerializer(serializers.Serializer):
         return SearchConceptSerializer(terms, many=True, context=self.context).data
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def search_response(result: SearchResult, *, request: Request | None, concepts: list[GlossaryTerm]) -> dict[str, Any]:
+    """``SearchResponseSerializer(result).data``, built with plain dicts: the same JSON without
+    instantiating and walking a serializer per hit and per facet value (about 10 ms a page).
+    The serializers stay: they describe the response in the OpenAPI schema."""
+    dataset_url = _URLs(request, "frontend:dataset-detail")
+    api_url = _URLs(request, "api:dataset-detail")
+    concept_url = _URLs(request, "frontend:glossary-detail")
+    results = []
+    for hit in result.hits:
+        document = hit.document
+        results.append(
+            {
+                "id": int(hit.id),
+                "slug": _text(hit.slug),
+                "name": _text(hit.name),
+                "url": dataset_url(hit.slug),
+                "api_url": api_url(hit.slug),
+                "score": float(hit.score),
+                **{key: _text(document[key]) for key in _HIT_TEXTS},
+                **{key: [_text(v) for v in document[key]] for key in ("tags", "tag_slugs", "concepts")},
+                "owner": _text(document["owner"]),
+                "owner_name": _text(document["owner_name"]),
+                "column_count": int(document["column_count"]),
+                "updated_at": document["updated_at"],
+                "highlights": {str(k): [_text(v) for v in values] for k, values in hit.highlights.items()},
+                "access": None if hit.access is None else {str(k): v for k, v in hit.access.items()},
+            }
+        )
+    corrections = result.expanded.corrections if result.expanded is not None else {}
+    return {
+        "count": int(result.total),
+        "page": int(result.page),
+        "page_size": int(result.page_size),
+        "backend": str(result.backend),
+        "degraded": bool(result.degraded),
+        "took_ms": float(result.took_ms),
+        "corrections": {word: list(fixes) for word, fixes in corrections.items()},
+        "concepts": [
+            {
+                "slug": term.slug,
+                "label_en": term.label_en,
+                "label_fr": term.label_fr,
+                "url": concept_url(term.slug),
+            }
+            for term in concepts
+        ],
+        "results": results,
+        "facets": {
+            key: [
+                {"value": str(v.value), "label": str(v.label), "count": int(v.count), "selected": bool(v.selected)}
+                for v in result.facets.get(key, [])
+            ]
+            for key in FACETS
+        },
+    }
+
+
+_HIT_TEXTS = ("description", "domain", "domain_label", "status", "status_label", "format", "sensitivity",
+              "sensitivity_label")  # fmt: skip
+
+
+class _URLs:
+    """Absolute URLs of one route by slug, as ``reverse`` and ``build_absolute_uri`` give them,
+    reversing the route once: a plain ASCII slug needs no quoting, so it is put in place."""
+
+    PLACEHOLDER = "-slug-"
+
+    def __init__(self, request: Request | None, name: str) -> None:
+        self.request, self.name = request, name
+        self.template = reverse(name, kwargs={"slug": self.PLACEHOLDER})
+
+    def __call__(self, slug: str) -> str:
+        if slug.isascii() and slug.replace("-", "").replace("_", "").isalnum():
+            url = self.template.replace(self.PLACEHOLDER, slug)
+        else:
+            url = reverse(self.name, kwargs={"slug": slug})
+        return self.request.build_absolute_uri(url) if self.request is not None else url
+
+
 class SuggestionSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="What to show, and what to search for when chosen.")
     kind = serializers.CharField(help_text="`dataset`, `concept` or `column`.")
@@ -286,8 +375,7 @@ def concepts_in_order(slugs: tuple[str, ...] | list[str]) -> list[GlossaryTerm]:
     """The glossary terms of ``slugs``, in that order (for the "including concept" line)."""
     if not slugs:
         return []
-    terms = {t.slug: t for t in GlossaryTerm.objects.filter(slug__in=slugs)}
-    return [terms[s] for s in slugs if s in terms]
+    return reference.current().concepts_in_order(slugs)
 
 
 BAD_PARAMS = OpenApiResponse(
@@ -340,9 +428,10 @@ class SearchView(SearchAPIView):
         params = SearchParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         result = selectors.dataset_search(query=params.to_search_query(), user=request.user)
+        fill_access(result.hits, request.user)
         concept_slugs = result.expanded.concept_slugs if result.expanded is not None else ()
-        context = {"request": request, "concepts": concepts_in_order(concept_slugs)}
-        return Response(SearchResponseSerializer(result, context=context).data)
+        concepts = result.concepts or concepts_in_order(concept_slugs)
+        return Response(search_response(result, request=request, concepts=concepts))
 
 
 class SuggestView(SearchAPIView):

@@ -16,15 +16,20 @@ from rest_framework import serializers
 
 from catalog.models import (
     Column,
+    ColumnClassSuggestion,
     ColumnType,
     Dataset,
     DatasetVersion,
     DataSubjectCategory,
+    DriftReport,
     GlossaryTerm,
     PersonalDataCategory,
     PersonalDataClass,
+    QualityExpectation,
+    QualityResult,
     Tag,
     VersionOperation,
+    VersionProfile,
 )
 
 User = get_user_model()
@@ -359,3 +364,151 @@ class VersionFromUriSerializer(_VersionInputSerializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True, help_text='Send it as "Authorization: Token <token>".')
+
+
+# --- Profiling, quality, drift and class suggestions ---------------------------------------------
+
+
+class VersionProfileSerializer(serializers.ModelSerializer):
+    """Per-column statistics of a version. Personal columns carry aggregates only."""
+
+    dataset = serializers.SlugRelatedField(source="version.dataset", slug_field="slug", read_only=True)
+    version_number = serializers.IntegerField(source="version.number", read_only=True)
+    report_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VersionProfile
+        fields = [
+            "id",
+            "version",
+            "dataset",
+            "version_number",
+            "status",
+            "error",
+            "row_count",
+            "sample_size",
+            "personal_columns",
+            "columns",
+            "timings",
+            "started_at",
+            "finished_at",
+            "report_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_report_url(self, obj: VersionProfile) -> str | None:
+        if not obj.report:
+            return None
+        from django.urls import reverse
+
+        path = reverse("frontend:version-profile-report", args=[obj.version.dataset.slug, obj.version.number])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class QualityExpectationSerializer(serializers.ModelSerializer):
+    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    suggested_from = serializers.IntegerField(source="suggested_from.number", read_only=True, allow_null=True)
+
+    class Meta:
+        model = QualityExpectation
+        fields = [
+            "id",
+            "dataset",
+            "column",
+            "kind",
+            "params",
+            "status",
+            "suggested_from",
+            "decided_by",
+            "decided_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [f for f in fields if f != "params"]
+
+
+class ExpectationDecisionSerializer(serializers.Serializer):
+    """Accept (optionally with edited parameters)."""
+
+    params = serializers.JSONField(required=False, help_text="Edited parameters; the suggested ones when absent.")
+
+
+class QualityResultSerializer(serializers.ModelSerializer):
+    dataset = serializers.SlugRelatedField(source="version.dataset", slug_field="slug", read_only=True)
+    version_number = serializers.IntegerField(source="version.number", read_only=True)
+    column = serializers.CharField(source="expectation.column", read_only=True)
+    kind = serializers.CharField(source="expectation.kind", read_only=True)
+    params = serializers.JSONField(source="expectation.params", read_only=True)
+
+    class Meta:
+        model = QualityResult
+        fields = [
+            "id",
+            "version",
+            "dataset",
+            "version_number",
+            "expectation",
+            "column",
+            "kind",
+            "params",
+            "passed",
+            "observed",
+            "checked_at",
+        ]
+        read_only_fields = fields
+
+
+class DriftReportSerializer(serializers.ModelSerializer):
+    dataset = serializers.SlugRelatedField(source="version.dataset", slug_field="slug", read_only=True)
+    version_number = serializers.IntegerField(source="version.number", read_only=True)
+    previous_number = serializers.IntegerField(source="previous.number", read_only=True)
+
+    class Meta:
+        model = DriftReport
+        fields = [
+            "id",
+            "version",
+            "dataset",
+            "version_number",
+            "previous",
+            "previous_number",
+            "drifted_columns",
+            "columns",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+
+class ColumnClassSuggestionSerializer(serializers.ModelSerializer):
+    dataset = serializers.SlugRelatedField(source="column.dataset", slug_field="slug", read_only=True)
+    column_name = serializers.CharField(source="column.name", read_only=True)
+    current_class = serializers.CharField(source="column.personal_data_class", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ColumnClassSuggestion
+        fields = [
+            "id",
+            "dataset",
+            "column",
+            "column_name",
+            "current_class",
+            "kind",
+            "suggested_class",
+            "confidence",
+            "evidence",
+            "status",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class SuggestionConfirmSerializer(serializers.Serializer):
+    personal_data_class = serializers.ChoiceField(
+        choices=PersonalDataClass.choices, required=False, help_text="Another class than the suggested one."
+    )

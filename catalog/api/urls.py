@@ -16,6 +16,11 @@ router.register("columns", views.ColumnViewSet, basename="column")
 router.register("versions", views.DatasetVersionViewSet, basename="version")
 router.register("glossary", views.GlossaryTermViewSet, basename="glossary")
 router.register("tags", views.TagViewSet, basename="tag")
+router.register("profiles", views.VersionProfileViewSet, basename="profile")
+router.register("quality-expectations", views.QualityExpectationViewSet, basename="quality-expectation")
+router.register("quality-results", views.QualityResultViewSet, basename="quality-result")
+router.register("drift-reports", views.DriftReportViewSet, basename="drift-report")
+router.register("class-suggestions", views.ColumnClassSuggestionViewSet, basename="class-suggestion")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),

@@ -13,9 +13,10 @@ from rest_framework import mixins, parsers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import SAFE_METHODS
+from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -23,25 +24,49 @@ from rest_framework.serializers import BaseSerializer
 from catalog import selectors, services
 from catalog.api import permissions
 from catalog.api.serializers import (
+    ColumnClassSuggestionSerializer,
     ColumnSerializer,
     ColumnUpdateSerializer,
     DatasetDetailSerializer,
     DatasetSerializer,
     DatasetVersionSerializer,
+    DriftReportSerializer,
+    ExpectationDecisionSerializer,
     GlossaryTermSerializer,
+    QualityExpectationSerializer,
+    QualityResultSerializer,
+    SuggestionConfirmSerializer,
     TagSerializer,
     TokenSerializer,
     VersionFromUriSerializer,
+    VersionProfileSerializer,
     VersionUploadSerializer,
 )
 from catalog.filtersets import (
+    ColumnClassSuggestionFilterSet,
     ColumnFilterSet,
     DatasetFilterSet,
     DatasetVersionFilterSet,
+    DriftReportFilterSet,
     GlossaryTermFilterSet,
+    QualityExpectationFilterSet,
+    QualityResultFilterSet,
     TagFilterSet,
+    VersionProfileFilterSet,
 )
-from catalog.models import Column, Dataset, DatasetVersion, GlossaryTerm, Tag
+from catalog.models import (
+    Column,
+    ColumnClassSuggestion,
+    Dataset,
+    DatasetVersion,
+    DriftReport,
+    GlossaryTerm,
+    QualityExpectation,
+    QualityResult,
+    Tag,
+    VersionProfile,
+)
+from catalog.profiling import services as profiling_services
 
 WriteScope = Callable[[Any, QuerySet[Any]], QuerySet[Any]]
 
@@ -294,3 +319,130 @@ class TagViewSet(CreateMixin, UpdateMixin, mixins.ListModelMixin, mixins.Retriev
 )
 class ObtainTokenView(ObtainAuthToken):
     """rest_framework.authtoken's token view, documented in the OpenAPI schema."""
+
+
+# --- Profiling, quality, drift and class suggestions -----------------------------------------------
+
+
+class _ProfilingReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes: ClassVar[list[Any]] = [IsAuthenticated]
+    pagination_class = CatalogPagination
+
+
+class VersionProfileViewSet(_ProfilingReadViewSet):
+    """Profiles of versions: per-column statistics (personal columns: aggregates only) and a link to
+    the HTML report. Filter with ``?dataset=<slug>`` or ``?version=<id>``."""
+
+    serializer_class = VersionProfileSerializer
+    filterset_class = VersionProfileFilterSet
+
+    def get_queryset(self) -> QuerySet[VersionProfile]:
+        return selectors.version_profile_list().order_by("-version__number", "-id")
+
+
+class QualityResultViewSet(_ProfilingReadViewSet):
+    """Outcomes of the accepted quality expectations on each version."""
+
+    serializer_class = QualityResultSerializer
+    filterset_class = QualityResultFilterSet
+
+    def get_queryset(self) -> QuerySet[QualityResult]:
+        return selectors.quality_result_list().order_by("-version__number", "expectation__column", "id")
+
+
+class DriftReportViewSet(_ProfilingReadViewSet):
+    """Drift of each version against the previous one: PSI, KS or chi-square test per column."""
+
+    serializer_class = DriftReportSerializer
+    filterset_class = DriftReportFilterSet
+
+    def get_queryset(self) -> QuerySet[DriftReport]:
+        return selectors.drift_report_list().order_by("-version__number", "-id")
+
+
+@extend_schema_view(
+    partial_update=extend_schema(summary="Edit and accept an expectation", request=ExpectationDecisionSerializer),
+    accept=extend_schema(
+        summary="Accept an expectation (optionally with edited params)",
+        request=ExpectationDecisionSerializer,
+        responses={200: QualityExpectationSerializer},
+    ),
+    reject=extend_schema(summary="Reject an expectation", request=None, responses={200: QualityExpectationSerializer}),
+)
+class QualityExpectationViewSet(_ProfilingReadViewSet):
+    """Quality expectations of datasets: suggested from the first profile, accepted (possibly edited)
+    or rejected by the dataset's owner, steward or custodian; accepted ones run on every version."""
+
+    serializer_class = QualityExpectationSerializer
+    filterset_class = QualityExpectationFilterSet
+    permission_classes: ClassVar[list[Any]] = [permissions.DecidesExpectations]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[QualityExpectation]:
+        return selectors.quality_expectation_list().order_by("dataset__name", "column", "kind")
+
+    def _decided(self, expectation: QualityExpectation) -> Response:
+        return Response(self.get_serializer(selectors.quality_expectation_list().get(pk=expectation.pk)).data)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.accept(request, *args, **kwargs)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        expectation = self.get_object()
+        decision = ExpectationDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        params = decision.validated_data.get("params")
+        return self._decided(
+            profiling_services.expectation_accept(expectation=expectation, user=request.user, params=params)
+        )
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        expectation = self.get_object()
+        return self._decided(profiling_services.expectation_reject(expectation=expectation, user=request.user))
+
+
+@extend_schema_view(
+    confirm=extend_schema(
+        summary="Confirm a suggested personal-data class (applies it to the column)",
+        request=SuggestionConfirmSerializer,
+        responses={200: ColumnClassSuggestionSerializer},
+    ),
+    reject=extend_schema(
+        summary="Reject a suggested class", request=None, responses={200: ColumnClassSuggestionSerializer}
+    ),
+)
+class ColumnClassSuggestionViewSet(_ProfilingReadViewSet):
+    """Personal-data classes suggested by the detector; applied to the column only when confirmed
+    by a custodian of the dataset or a governance officer."""
+
+    serializer_class = ColumnClassSuggestionSerializer
+    filterset_class = ColumnClassSuggestionFilterSet
+    permission_classes: ClassVar[list[Any]] = [permissions.DecidesClassSuggestions]
+
+    def get_queryset(self) -> QuerySet[ColumnClassSuggestion]:
+        return selectors.column_class_suggestion_list().order_by("column__dataset__name", "column__position", "id")
+
+    def _decided(self, suggestion: ColumnClassSuggestion) -> Response:
+        return Response(self.get_serializer(selectors.column_class_suggestion_list().get(pk=suggestion.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        suggestion = self.get_object()
+        decision = SuggestionConfirmSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        return self._decided(
+            profiling_services.column_class_suggestion_confirm(
+                suggestion=suggestion,
+                user=request.user,
+                personal_data_class=decision.validated_data.get("personal_data_class"),
+            )
+        )
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        suggestion = self.get_object()
+        rejected = profiling_services.column_class_suggestion_reject(suggestion=suggestion, user=request.user)
+        return self._decided(rejected)

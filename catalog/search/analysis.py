@@ -11,13 +11,33 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
+from snowballstemmer.basestemmer import BaseStemmer
 
-_STEMMERS = {"fr": snowballstemmer.stemmer("french"), "en": snowballstemmer.stemmer("english")}
+_STEMMER_LANGUAGES = ("french", "english")
+_local = threading.local()
+
+
+def _stemmers() -> tuple[BaseStemmer, ...]:
+    """This thread's French and English stemmers.
+
+    A Snowball stemmer keeps the word being stemmed in the object itself (``stemWord`` sets it,
+    stems it in place, then reads it back), so one stemmer shared by the threads of a gunicorn
+    gthread worker mixes their words: ``IndexError`` or, silently, a wrong stem that
+    ``stems``' cache then keeps. Each thread therefore gets stemmers of its own.
+    """
+    stemmers: tuple[BaseStemmer, ...] | None = getattr(_local, "stemmers", None)
+    if stemmers is None:
+        stemmers = tuple(snowballstemmer.stemmer(language) for language in _STEMMER_LANGUAGES)
+        _local.stemmers = stemmers
+    return stemmers
+
 
 _STOP_WORDS_TEXT = """
     a au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur leurs lui ma
@@ -35,6 +55,8 @@ _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß"
 
 def fold(text: str) -> str:
     """Lower-case and strip accents: ``Prélèvement SEPA`` -> ``prelevement sepa``."""
+    if text.isascii():  # nothing to decompose or strip (NFKD leaves ASCII as is): the common case
+        return text.lower()
     text = text.translate(_LIGATURES)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
@@ -59,7 +81,7 @@ def stems(word: str) -> tuple[str, ...]:
     if len(word) <= 3 or word.isdigit():
         return ()
     found: list[str] = []
-    for stemmer in _STEMMERS.values():
+    for stemmer in _stemmers():
         stem = stemmer.stemWord(word)
         if stem != word and stem not in found and len(stem) >= 2:
             found.append(stem)
@@ -78,9 +100,49 @@ def analyze(text: str) -> list[str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """A text analysed once: its content words (``content_words``) and its terms (``analyze``),
+    space-separated."""
+
+    words: tuple[str, ...]
+    terms: str
+
+
+SHORT_TEXT = 120  # column names, tags, concept labels, owners, domains: they repeat across datasets
+
+
+def _analysed(text: str) -> Analysed:
+    found = content_words(text)
+    return Analysed(words=tuple(found), terms=" ".join(t for word in found for t in word_terms(word)))
+
+
+_analysed_short = lru_cache(maxsize=262_144)(_analysed)
+# Long texts (descriptions) are unique, but a reindex analyses each one for the database columns,
+# the vocabulary and Elasticsearch in turn, a batch apart at most: a small cache is enough.
+_analysed_long = lru_cache(maxsize=4096)(_analysed)
+
+
+def analysed(text: str) -> Analysed:
+    """``Analysed`` of ``text``, memoised per text (the same text is analysed once)."""
+    return _analysed_short(text) if len(text) <= SHORT_TEXT else _analysed_long(text)
+
+
+def join_terms(texts: Iterable[str]) -> str:
+    """Terms of several texts as one space-separated string (``analyze`` of each, in order)."""
+    return " ".join(filter(None, (analysed(text).terms for text in texts if text)))
+
+
 def analyze_many(texts: Iterable[str]) -> str:
     """Terms of several texts as one space-separated string (a full-text column's content)."""
-    return " ".join(term for text in texts for term in analyze(text))
+    return join_terms(texts)
+
+
+@lru_cache(maxsize=131_072)
+def token_terms(token: str) -> frozenset[str]:
+    """The terms a word of a text is matched by when highlighting (its parts, folded, and their
+    stems), cached: column names, tags and concept labels repeat from one hit to the next."""
+    return frozenset(t for part in words(token) for t in word_terms(part))
 
 
 def highlight(text: str, terms: Iterable[str], *, max_chars: int = 240) -> str | None:
@@ -91,11 +153,7 @@ def highlight(text: str, terms: Iterable[str], *, max_chars: int = 240) -> str |
     wanted = set(terms)
     if not text or not wanted:
         return None
-    spans: list[tuple[int, int]] = []
-    for match in _WORD_RE.finditer(text):
-        parts = words(match.group(0))
-        if any(t in wanted for part in parts for t in word_terms(part)):
-            spans.append(match.span())
+    spans = [match.span() for match in _WORD_RE.finditer(text) if not token_terms(match.group(0)).isdisjoint(wanted)]
     if not spans:
         return None
     start, end = 0, len(text)

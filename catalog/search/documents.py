@@ -30,9 +30,31 @@ _BLOCK_TAG_RE = re.compile(r"</?(?:p|br|li|ul|ol|h[1-6]|tr|td|th|table|thead|tbo
 _TAG_RE = re.compile(r"<[^>]+>")
 
 
+# Characters with a meaning somewhere in Markdown (emphasis, code, links, headings, tables, HTML,
+# entities, escapes, fences), and line starts that open a block (lists, quotes, setext underlines,
+# numbered lists, indented code).
+_MARKDOWN_CHARS_RE = re.compile(r"[\\`*_\[\]<>&#|~]")
+_BLOCK_START_RE = re.compile(r"^(?:[ \t]|[-+=>]|\d+[.)])", re.MULTILINE)
+
+
+def is_plain(text: str) -> bool:
+    """Whether Markdown would render ``text`` as plain paragraphs: no character with a Markdown
+    meaning, no line opening a block, nothing but printable characters and line breaks. Such a
+    text's visible text is the text itself with its whitespace collapsed."""
+    if _MARKDOWN_CHARS_RE.search(text) or _BLOCK_START_RE.search(text):
+        return False
+    return all(line.isprintable() for line in text.replace("\r\n", "\n").split("\n"))
+
+
 def plain_text(markdown_text: str) -> str:
     """The visible text of a Markdown description (rendered, sanitised, tags removed): block
-    elements become spaces, inline ones (``<strong>``, ``<a>``...) disappear without one."""
+    elements become spaces, inline ones (``<strong>``, ``<a>``...) disappear without one.
+
+    Most descriptions use no Markdown at all: for those (``is_plain``) rendering would only wrap
+    paragraphs in ``<p>``, so the text is taken as is, whitespace collapsed (the same result,
+    without the 0.3-0.5 ms of rendering and sanitising)."""
+    if is_plain(markdown_text):
+        return " ".join(markdown_text.split())
     html_text = _BLOCK_TAG_RE.sub(" ", render_markdown(markdown_text))
     return " ".join(html.unescape(_TAG_RE.sub("", html_text)).split())
 
@@ -50,8 +72,11 @@ def concept_texts(term: dict[str, Any]) -> list[str]:
 
 
 def project_counts(dataset_ids: Iterable[int]) -> dict[int, int]:
-    """How many projects use each dataset. Projects arrive with the projects app; none use any yet."""
-    return {}
+    """How many projects use each dataset: from the counter registered in ``catalog.hooks`` (the
+    governance app counts the projects holding a live grant), ``{}`` when none is registered."""
+    from catalog.hooks import project_counts as registered_counts
+
+    return registered_counts(dataset_ids)
 
 
 def build_documents(dataset_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

@@ -14,16 +14,13 @@ Done once per search, before the backend, so both backends expand the same way.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
 from functools import lru_cache
 
-from django.db.models import Count, Max
 from rapidfuzz.distance import DamerauLevenshtein
 from rapidfuzz.process import extract
 
-from catalog.models import GlossaryTerm, SearchVocabulary
-from catalog.search import analysis
+from catalog.models import GlossaryTerm
+from catalog.search import analysis, reference
 from catalog.search.documents import concept_texts
 from catalog.search.types import ExpandedQuery
 
@@ -36,38 +33,9 @@ def edit_budget(word: str) -> int:
     return 1 if len(word) <= 7 else 2
 
 
-@dataclass
-class _Vocabulary:
-    words: list[str]
-    members: frozenset[str]
-    stamp: tuple[int, int]
-
-
-class VocabularyCache:
-    """The index vocabulary, loaded once per process and reloaded when it changes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._current: _Vocabulary | None = None
-
-    def get(self) -> _Vocabulary:
-        # One query for the stamp (highest id, row count): words are only ever added.
-        figures = SearchVocabulary.objects.aggregate(last=Max("id"), count=Count("id"))
-        last = figures["last"] or 0
-        stamp = (last, figures["count"] if last else 0)
-        with self._lock:
-            if self._current is None or self._current.stamp != stamp:
-                words = list(SearchVocabulary.objects.values_list("word", flat=True))
-                self._current = _Vocabulary(words=words, members=frozenset(words), stamp=stamp)
-            return self._current
-
-
-vocabulary_cache = VocabularyCache()
-
-
 def corrections_for(words: list[str]) -> dict[str, tuple[str, ...]]:
     """Indexed words close to each query word that is not itself indexed."""
-    vocabulary = vocabulary_cache.get()
+    vocabulary = reference.current().vocabulary
     found: dict[str, tuple[str, ...]] = {}
     for word in words:
         budget = edit_budget(word)
@@ -157,15 +125,12 @@ def with_narrower(terms: list[GlossaryTerm]) -> list[GlossaryTerm]:
     return _with_narrower_among(terms, list(GlossaryTerm.objects.all()))
 
 
-_NAME_FIELDS = ("id", "slug", "broader_id", "label_en", "label_fr", "synonyms_en", "synonyms_fr")
-
-
 def named_concepts(query_words: list[list[str]]) -> list[GlossaryTerm]:
-    """``with_narrower(matching_concepts(query_words))`` with one query: the glossary is read once
-    (it is small) and its hierarchy walked in memory."""
+    """``with_narrower(matching_concepts(query_words))`` without a query: the glossary is kept per
+    process (``reference``) and its hierarchy walked in memory."""
     if not query_words:
         return []
-    glossary = list(GlossaryTerm.objects.only(*_NAME_FIELDS))
+    glossary = list(reference.current().glossary)
     query_terms = _query_terms(query_words)
     return _with_narrower_among([t for t in glossary if _named(t, query_terms)], glossary)
 

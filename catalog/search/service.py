@@ -9,7 +9,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from catalog.models import DataFormat, DatasetStatus, Domain, GlossaryTerm, PersonalDataClass, Tag
+from catalog.models import DataFormat, DatasetStatus, Domain, PersonalDataClass
+from catalog.search import reference
 from catalog.search.backends import SearchUnavailable, get_database_backend, get_elasticsearch_backend
 from catalog.search.expansion import expand
 from catalog.search.types import SearchQuery, SearchResult, Suggestion
@@ -18,20 +19,23 @@ logger = logging.getLogger(__name__)
 
 
 def search(*, query: SearchQuery, user: AbstractBaseUser | AnonymousUser | None = None) -> SearchResult:
-    expanded = expand(query.text)
-    backend = get_elasticsearch_backend()
-    result: SearchResult | None = None
-    degraded = False
-    if backend is not None:
-        try:
-            result = backend.search(query, expanded)
-        except SearchUnavailable as exc:
-            logger.warning("Elasticsearch unavailable, answering from the database: %s", exc)
-            degraded = True
-    if result is None:
-        result = get_database_backend().search(query, expanded)
-        result.degraded = degraded
-    label_facets(result)
+    # One look at the glossary, tags and vocabulary for the whole search (``reference``).
+    with reference.scope() as state:
+        expanded = expand(query.text)
+        backend = get_elasticsearch_backend()
+        result: SearchResult | None = None
+        degraded = False
+        if backend is not None:
+            try:
+                result = backend.search(query, expanded)
+            except SearchUnavailable as exc:
+                logger.warning("Elasticsearch unavailable, answering from the database: %s", exc)
+                degraded = True
+        if result is None:
+            result = get_database_backend().search(query, expanded)
+            result.degraded = degraded
+        label_facets(result)
+        result.concepts = state.concepts_in_order(expanded.concept_slugs)
     return result
 
 
@@ -47,7 +51,8 @@ def suggest(*, prefix: str, limit: int = 8) -> tuple[list[Suggestion], bool]:
 
 
 def label_facets(result: SearchResult) -> None:
-    """Give each facet value a human label (choice labels, tag and concept names, owner names)."""
+    """Give each facet value a human label (choice labels, tag and concept names, owner names).
+    Tag and concept names come from ``reference`` (kept per process), owner names from the users."""
     labels: dict[str, dict[str, Any]] = {
         "domain": dict(Domain.choices),
         "sensitivity": dict(PersonalDataClass.choices),
@@ -55,14 +60,12 @@ def label_facets(result: SearchResult) -> None:
         "status": dict(DatasetStatus.choices),
     }
     wanted = {key: [v.value for v in values] for key, values in result.facets.items()}
+    state = reference.current()
     if wanted.get("tag"):
-        labels["tag"] = dict(Tag.objects.filter(slug__in=wanted["tag"]).values_list("slug", "name"))
+        labels["tag"] = {slug: state.tag_names[slug] for slug in wanted["tag"] if slug in state.tag_names}
     if wanted.get("concept"):
         labels["concept"] = {
-            slug: f"{en} / {fr}"
-            for slug, en, fr in GlossaryTerm.objects.filter(slug__in=wanted["concept"]).values_list(
-                "slug", "label_en", "label_fr"
-            )
+            slug: label for slug in wanted["concept"] if (label := state.concept_label(slug)) is not None
         }
     if wanted.get("owner"):
         labels["owner"] = {

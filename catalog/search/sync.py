@@ -13,15 +13,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -106,12 +109,14 @@ def ranking_boost(document: dict[str, Any]) -> float:
 
 
 def text_columns(document: dict[str, Any]) -> dict[str, str]:
-    """The four weighted full-text fields of a document, analysed (folded and stemmed)."""
+    """The four weighted full-text fields of a document, analysed (folded and stemmed). Each text
+    is analysed once (``analysis.analysed``): column names, tags and concept labels repeat."""
+    join = analysis.join_terms
     return {
-        "text_name": analysis.analyze_many([document["name"], document["slug"]]),
-        "text_concepts": analysis.analyze_many([*document["tags"], *document["concept_labels"]]),
-        "text_columns": analysis.analyze_many([*document["column_names"], *document["column_descriptions"]]),
-        "text_body": analysis.analyze_many(
+        "text_name": join([document["name"], document["slug"]]),
+        "text_concepts": join([*document["tags"], *document["concept_labels"]]),
+        "text_columns": join([*document["column_names"], *document["column_descriptions"]]),
+        "text_body": join(
             [
                 document["description"],
                 document["owner"],
@@ -121,6 +126,13 @@ def text_columns(document: dict[str, Any]) -> dict[str, str]:
             ]
         ),
     }
+
+
+def _text_vocabulary(text: str) -> frozenset[str]:
+    return frozenset(w for w in analysis.analysed(text).words if 2 < len(w) <= 100 and not w.isdigit())
+
+
+_short_text_vocabulary = lru_cache(maxsize=262_144)(_text_vocabulary)
 
 
 def _vocabulary_words(document: dict[str, Any]) -> set[str]:
@@ -136,12 +148,22 @@ def _vocabulary_words(document: dict[str, Any]) -> set[str]:
         document["domain_label"],
         document["source_system"],
     ]
-    return {w for text in texts for w in analysis.content_words(text) if 2 < len(w) <= 100 and not w.isdigit()}
+    found: set[str] = set()
+    for text in texts:
+        if text:
+            found.update(_short_text_vocabulary(text) if len(text) <= analysis.SHORT_TEXT else _text_vocabulary(text))
+    return found
 
 
-def add_vocabulary(words: Iterable[str]) -> None:
+def add_vocabulary(words: Iterable[str], *, known: set[str] | None = None) -> None:
+    """Add the words not in the vocabulary yet. ``known``: words already added by this caller
+    (a rebuild), not sent again; the new ones are added to it."""
+    new = set(words)
+    if known is not None:
+        new -= known
+        known |= new
     SearchVocabulary.objects.bulk_create(
-        [SearchVocabulary(word=w) for w in sorted(set(words))], ignore_conflicts=True, batch_size=2000
+        [SearchVocabulary(word=w) for w in sorted(new)], ignore_conflicts=True, batch_size=2000
     )
 
 
@@ -154,33 +176,66 @@ def glossary_vocabulary() -> set[str]:
     return {w for text in texts for w in analysis.content_words(text) if 2 < len(w) <= 100}
 
 
+_DOCUMENT_COLUMNS = (
+    "dataset_id", "name_folded", "status", "ranking_boost", "text_name", "text_concepts", "text_columns",
+    "text_body", "document", "source_hash", "indexed_at",
+)  # fmt: skip
+_FACET_COLUMNS = ("document_id", "facet", "value")
+
+
+def _copy_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Append rows to a table with PostgreSQL's ``COPY ... FROM STDIN`` (psycopg 3)."""
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 @transaction.atomic
-def store_documents(documents: dict[int, dict[str, Any]], *, removed: Iterable[int] = ()) -> None:
-    """Write documents (and their facets and words) to the database index; drop ``removed``."""
+def store_documents(
+    documents: dict[int, dict[str, Any]],
+    *,
+    removed: Iterable[int] = (),
+    fresh: bool = False,
+    known_words: set[str] | None = None,
+) -> None:
+    """Write documents (and their facets and words) to the database index; drop ``removed``.
+
+    ``fresh``: a rebuild that emptied the index writes them: on PostgreSQL the rows are then
+    streamed with ``COPY`` rather than INSERTs (any row a concurrent sync wrote meanwhile is
+    still deleted first). ``known_words``: see ``add_vocabulary``.
+    """
     now = timezone.now()
     ids = list(documents)
     SearchDocument.objects.filter(dataset_id__in=[*ids, *removed]).delete()
-    SearchDocument.objects.bulk_create(
-        [
-            SearchDocument(
-                dataset_id=i,
-                name_folded=analysis.fold(d["name"])[:200],
-                status=d["status"],
-                ranking_boost=ranking_boost(d),
-                document=d,
-                source_hash=d["source_hash"],
-                indexed_at=now,
-                **text_columns(d),
-            )
-            for i, d in documents.items()
-        ],
-        batch_size=BATCH,
-    )
-    SearchFacet.objects.bulk_create(
-        [SearchFacet(document_id=i, facet=f, value=v[:200]) for i, d in documents.items() for f, v in facet_values(d)],
-        batch_size=2000,
-    )
-    add_vocabulary(w for d in documents.values() for w in _vocabulary_words(d))
+    rows = [
+        (
+            i,
+            analysis.fold(d["name"])[:200],
+            d["status"],
+            ranking_boost(d),
+            *text_columns(d).values(),
+            d,
+            d["source_hash"],
+            now,
+        )
+        for i, d in documents.items()
+    ]
+    facets = [(i, f, v[:200]) for i, d in documents.items() for f, v in facet_values(d)]
+    if fresh and connection.vendor == "postgresql":
+        _copy_rows(
+            SearchDocument._meta.db_table,
+            _DOCUMENT_COLUMNS,
+            ((*row[:8], json.dumps(row[8]), *row[9:]) for row in rows),
+        )
+        _copy_rows(SearchFacet._meta.db_table, _FACET_COLUMNS, facets)
+    else:
+        SearchDocument.objects.bulk_create(
+            [SearchDocument(**dict(zip(_DOCUMENT_COLUMNS, row, strict=True))) for row in rows], batch_size=BATCH
+        )
+        SearchFacet.objects.bulk_create(
+            [SearchFacet(**dict(zip(_FACET_COLUMNS, row, strict=True))) for row in facets], batch_size=2000
+        )
+    add_vocabulary((w for d in documents.values() for w in _vocabulary_words(d)), known=known_words)
 
 
 # --- Sync --------------------------------------------------------------------------------------
@@ -254,15 +309,24 @@ def rebuild(*, batch_size: int = BATCH, progress: Any = None) -> SyncReport:
     backend = get_elasticsearch_backend()
     new_index = backend.create_index() if backend is not None else None
     SearchDocument.objects.all().delete()
-    add_vocabulary(glossary_vocabulary())
-    for chunk in _chunks(all_ids, batch_size):
-        documents = build_documents(chunk)
-        store_documents(documents)
-        if backend is not None:
-            backend.index_documents(list(documents.values()), index=new_index)
-        report.indexed += len(documents)
-        if progress is not None:
-            progress(report.indexed, len(all_ids))
+    known_words: set[str] = set()
+    add_vocabulary(glossary_vocabulary(), known=known_words)
+    # Elasticsearch indexes a batch in a background thread while the next one is built and stored
+    # in the database (one batch in flight at most: its errors surface at the next batch).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-rebuild") as pool:
+        in_flight: Future[None] | None = None
+        for chunk in _chunks(all_ids, batch_size):
+            documents = build_documents(chunk)
+            store_documents(documents, fresh=True, known_words=known_words)
+            if backend is not None:
+                if in_flight is not None:
+                    in_flight.result()
+                in_flight = pool.submit(backend.index_documents, list(documents.values()), index=new_index)
+            report.indexed += len(documents)
+            if progress is not None:
+                progress(report.indexed, len(all_ids))
+        if in_flight is not None:
+            in_flight.result()
     if backend is not None:
         backend.activate_index(new_index)
         report.elasticsearch = f"rebuilt into {new_index}"

@@ -81,6 +81,8 @@ class SearchResult:
     expanded: ExpandedQuery | None = None
     page: int = 1
     page_size: int = 20
+    # The glossary terms the query names (``GlossaryTerm``, in ``expanded.concept_slugs`` order).
+    concepts: list[Any] = field(default_factory=list)
 
 
 @dataclass

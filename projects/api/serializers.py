@@ -28,6 +28,7 @@ from projects.models import (
     GateSignOffRole,
     Membership,
     Milestone,
+    ModelAlert,
     ModelLink,
     Project,
     ProjectKPI,
@@ -36,6 +37,7 @@ from projects.models import (
     SignOff,
     Stage,
     StageTransition,
+    TrainingInput,
 )
 
 User = get_user_model()
@@ -631,3 +633,94 @@ class RiskQuestionSerializer(serializers.Serializer):
 class RiskQuestionnaireSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     questions = RiskQuestionSerializer(many=True)
+
+
+# --- MLflow models of a project (issue 7) ---------------------------------------------------------------
+
+
+class MlflowSyncStatusSerializer(serializers.Serializer):
+    last_success_at = serializers.DateTimeField(allow_null=True, help_text="When the last sync succeeded.")
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True, help_text="Why the last attempt failed (empty if it did not).")
+    last_error_at = serializers.DateTimeField(allow_null=True)
+    is_stale = serializers.BooleanField(help_text="No successful sync within MLFLOW_SYNC_STALE_MINUTES.")
+
+
+class TrainingInputSerializer(serializers.ModelSerializer):
+    dataset = serializers.SlugRelatedField(slug_field="slug", read_only=True, help_text="Catalog dataset (slug).")
+    dataset_version = serializers.IntegerField(
+        source="dataset_version.number", read_only=True, allow_null=True, help_text="Catalog version number."
+    )
+
+    class Meta:
+        model = TrainingInput
+        fields = ["name", "digest", "source_type", "source", "context", "dataset", "dataset_version"]
+
+
+class MetricValueSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    value = serializers.FloatField()
+    step = serializers.IntegerField()
+    target = serializers.FloatField(source="kpi.target", allow_null=True, default=None)
+    direction = serializers.CharField(source="kpi.direction", allow_null=True, default=None)
+    misses_target = serializers.BooleanField()
+
+
+class ModelVersionViewSerializer(serializers.Serializer):
+    version = serializers.IntegerField(source="version.version")
+    status = serializers.CharField(source="version.status")
+    stage = serializers.CharField(source="version.stage", help_text="Legacy MLflow stage (empty when unused).")
+    description = serializers.CharField(source="version.description")
+    source = serializers.CharField(source="version.source")
+    run_id = serializers.CharField(source="version.run_id")
+    git_commit = serializers.CharField(source="version.git_commit")
+    tags = serializers.DictField(source="version.tags", child=serializers.CharField())
+    created_at = serializers.DateTimeField(source="version.created_at_mlflow", allow_null=True)
+    deleted_at = serializers.DateTimeField(source="version.deleted_at", allow_null=True)
+    aliases = serializers.ListField(child=serializers.CharField())
+    production = serializers.BooleanField(help_text="Under a production alias (MLFLOW_PRODUCTION_ALIASES).")
+    metrics = MetricValueSerializer(many=True)
+    params = serializers.DictField(child=serializers.CharField())
+    training_inputs = TrainingInputSerializer(many=True)
+
+
+class ModelViewSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    link_source = serializers.CharField(source="link.source")
+    linked_at = serializers.DateTimeField(source="link.linked_at")
+    in_mlflow = serializers.SerializerMethodField(help_text="Found in MLflow by a sync, and not deleted there.")
+    description = serializers.CharField(source="registered_model.description", default="")
+    tags = serializers.DictField(source="registered_model.tags", child=serializers.CharField(), default=dict)
+    aliases = serializers.DictField(child=serializers.IntegerField())
+    versions = ModelVersionViewSerializer(many=True)
+
+    def get_in_mlflow(self, view: Any) -> bool:
+        return view.registered_model is not None and view.registered_model.deleted_at is None
+
+
+class ModelAlertSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="model_version.registered_model.name", read_only=True)
+    version = serializers.IntegerField(source="model_version.version", read_only=True)
+    recipients = _username(many=True)
+
+    class Meta:
+        model = ModelAlert
+        fields = ["id", "kind", "model", "version", "message", "raised_at", "resolved_at", "recipients"]
+
+
+class ModelTimelineSerializer(serializers.Serializer):
+    models = ModelViewSerializer(many=True)
+    alerts = ModelAlertSerializer(many=True, help_text="Open alerts, newest first.")
+    sync = MlflowSyncStatusSerializer()
+
+
+class MlflowSyncRequestSerializer(serializers.Serializer):
+    full = serializers.BooleanField(
+        default=False, help_text="Read every model and run again and find deleted versions (slower)."
+    )
+
+
+class MlflowSyncQueuedSerializer(serializers.Serializer):
+    queued = serializers.BooleanField()
+    full = serializers.BooleanField()
+    sync = MlflowSyncStatusSerializer()

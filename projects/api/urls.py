@@ -79,6 +79,15 @@ urlpatterns: list[URLPattern] = [
     ),
     path(f"{project}/models/", views.ModelLinkViewSet.as_view(LIST), name="project-model-list"),
     path(
+        f"{project}/models/timeline/",
+        views.ProjectModelsViewSet.as_view({"get": "timeline"}),
+        name="project-model-timeline",
+    ),
+    path(
+        f"{project}/models/alerts/", views.ProjectModelsViewSet.as_view({"get": "alerts"}), name="project-model-alerts"
+    ),
+    path(f"{project}/models/sync/", views.ProjectModelsViewSet.as_view({"post": "sync"}), name="project-model-sync"),
+    path(
         f"{project}/models/<int:pk>/",
         views.ModelLinkViewSet.as_view(READ),
         name="project-model-detail",

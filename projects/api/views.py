@@ -39,6 +39,7 @@ from projects.models import (
     GateChecklistTemplate,
     Membership,
     Milestone,
+    ModelAlert,
     ModelLink,
     Project,
     ProjectAccess,
@@ -634,6 +635,62 @@ class ModelLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Project
     def unlink(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         link = services.model_link_remove(link=self.get_object(), removed_by=request.user)
         return Response(self.get_serializer(link).data)
+
+
+# --- MLflow model timeline, alerts, sync ------------------------------------------------------------------
+
+
+class ProjectModelsViewSet(ProjectScopedViewSet):
+    """``/api/projects/{slug}/models/timeline/``, ``.../models/alerts/`` (members, governance officers,
+    admins) and ``.../models/sync/`` (project leads and admins queue a sync of MLflow)."""
+
+    model = ModelAlert
+    access_levels: ClassVar[dict[str, Level]] = {
+        "timeline": Level.READ,
+        "alerts": Level.READ,
+        "sync": Level.MANAGE,
+    }
+
+    @extend_schema(
+        summary="Model timeline",
+        description="The linked MLflow models as last synced: versions with aliases, metrics (flagged against "
+        "the project's ML-metric targets), params, code version and training data linked to the catalog; "
+        "open alerts; when MLflow was last synced and whether that is stale.",
+        responses=s.ModelTimelineSerializer,
+    )
+    def timeline(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        timeline = selectors.project_model_timeline(project=self.get_project())
+        return Response(s.ModelTimelineSerializer(timeline).data)
+
+    @extend_schema(
+        summary="Model alerts",
+        description="Every alert on the project's model versions, open and resolved, newest first.",
+        parameters=[OpenApiParameter("open", OpenApiTypes.BOOL, description="Only the open ones.")],
+        responses=s.ModelAlertSerializer(many=True),
+    )
+    def alerts(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        alerts = (
+            self.get_project()
+            .model_alerts.select_related("model_version__registered_model")
+            .prefetch_related("recipients")
+        )
+        if request.query_params.get("open") in ("true", "1"):
+            alerts = alerts.open()
+        return Response(s.ModelAlertSerializer(alerts.order_by("-raised_at", "-pk"), many=True).data)
+
+    @extend_schema(
+        summary="Sync MLflow now",
+        description="Queue a sync of the MLflow registry (incremental, or full). Project leads and admins.",
+        request=s.MlflowSyncRequestSerializer,
+        responses={202: s.MlflowSyncQueuedSerializer},
+    )
+    def sync(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = s.MlflowSyncRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        full = serializer.validated_data["full"]
+        services.mlflow_sync_queue(full=full)
+        data = {"queued": True, "full": full, "sync": selectors.mlflow_sync_status()}
+        return Response(s.MlflowSyncQueuedSerializer(data).data, status=status.HTTP_202_ACCEPTED)
 
 
 # --- Gate templates and the questionnaire -----------------------------------------------------------

@@ -19,7 +19,6 @@ Scoring, in the order results are sorted:
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -210,19 +209,12 @@ def _facets(rows: list[tuple[str, str, int]], query: SearchQuery) -> dict[str, l
     return facets
 
 
-@lru_cache(maxsize=100_000)
-def _token_terms(token: str) -> frozenset[str]:
-    """The terms a word of a text is matched by in ``analysis.highlight`` (its parts and their
-    stems), cached: column names, tags and concept labels repeat from one hit to the next."""
-    return frozenset(t for part in analysis.words(token) for t in analysis.word_terms(part))
-
-
 def _highlight(text: str, terms: frozenset[str]) -> str | None:
     """``analysis.highlight(text, terms)``, after a cheap test that most texts of a hit fail (no
     word of theirs matches): only the texts with a match are marked up."""
     if not text or not terms:
         return None
-    if all(_token_terms(word).isdisjoint(terms) for word in analysis._WORD_RE.findall(text)):
+    if all(analysis.token_terms(word).isdisjoint(terms) for word in analysis._WORD_RE.findall(text)):
         return None
     return analysis.highlight(text, terms)
 

@@ -73,7 +73,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -152,6 +151,9 @@ ANALYSIS: dict[str, Any] = {
 
 _TEXT = {"type": "text", "analyzer": "cadastre_terms"}
 _KEYWORD = {"type": "keyword"}
+# Facet fields: their global ordinals (what a terms aggregation counts by) are built at refresh
+# rather than by the first search after it.
+_FACET_KEYWORD = {"type": "keyword", "eager_global_ordinals": True}
 
 MAPPINGS: dict[str, Any] = {
     # Only what is mapped here is indexed; the rest of the document is kept in _source only.
@@ -160,8 +162,8 @@ MAPPINGS: dict[str, Any] = {
     "properties": {
         "id": {"type": "long"},
         "slug": _KEYWORD,
-        **{field: _KEYWORD for field in ("domain", "sensitivity", "tag_slugs", "concepts", "owner", "format")},
-        "status": _KEYWORD,
+        **{field: _FACET_KEYWORD for field in ("domain", "sensitivity", "tag_slugs", "concepts", "owner", "format")},
+        "status": _FACET_KEYWORD,
         "source_hash": _KEYWORD,
         "sensitivity_rank": {"type": "integer"},
         "project_count": {"type": "integer"},
@@ -204,17 +206,11 @@ def index_settings(*, rebuilding: bool) -> dict[str, Any]:
 # --- Documents ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65_536)
-def _short_text_terms(text: str) -> str:
-    return " ".join(analysis.analyze(text))
-
-
 def _terms(*texts: str) -> str:
-    """Analysed terms of texts, space-separated. Short texts (column names, tags, concept labels,
-    owners, domains, source systems) repeat across datasets: their analysis is cached."""
-    return " ".join(
-        filter(None, (_short_text_terms(t) if len(t) <= 120 else " ".join(analysis.analyze(t)) for t in texts if t))
-    )
+    """Analysed terms of texts, space-separated. Each text is analysed once
+    (``analysis.analysed``): column names, tags and concept labels repeat across datasets, and a
+    rebuild has just analysed the description for the database index."""
+    return analysis.join_terms(texts)
 
 
 def suggest_inputs(name: str, status: str) -> list[dict[str, Any]]:
@@ -596,6 +592,10 @@ class ElasticsearchBackend:
         return found
 
     def search(self, query: SearchQuery, expanded: ExpandedQuery) -> SearchResult:
+        """One ``msearch`` of two requests, run side by side by the node: the page of hits, and
+        the counts (total and facets) in a ``size: 0`` request that the shard request cache keeps
+        until the index next changes, so a repeated query (the common ones, browsing by facet)
+        does not count every match again."""
         started = time.perf_counter()
         offset, page_size = max(0, query.offset), max(0, query.page_size)
         exact = analysis.fold(query.text.strip()) if not expanded.is_empty else ""
@@ -608,21 +608,32 @@ class ElasticsearchBackend:
             "post_filter": post_filter,
             "sort": SORT,
             "track_scores": True,
-            "track_total_hits": True,
-            "aggs": facet_aggregations(query.filters),
+            "track_total_hits": False,  # counted by the other request
+            "aggs": {},
             **self._window(offset, page_size),
+        }
+        matching = text_query(expanded)
+        counts: dict[str, Any] = {
+            "size": 0,
+            "track_total_hits": False,
+            # Matching only, no scoring: the counts do not depend on it.
+            "query": {"bool": {"filter": [matching]}} if matching is not None else {"match_all": {}},
+            "aggs": {"total": {"filter": {"bool": {"filter": filters}}}, **facet_aggregations(query.filters)},
         }
         if exact:
             # Exact name matches: out of the main hits, returned first by a top_hits of the same
-            # request (and still counted by the facets, which ignore the post_filter).
+            # request (and still counted by the facets and the total).
             exact_term = {"term": {"indexed.name_folded": exact}}
             post_filter["bool"]["must_not"] = [exact_term]
             body["aggs"]["exact"] = {"filter": {"bool": {"filter": [exact_term, *filters]}}}
             window = self._window(offset, page_size)
             if window["size"]:  # top_hits refuses size 0
                 body["aggs"]["exact"]["aggs"] = {"hits": {"top_hits": {**window, "sort": SORT, "track_scores": True}}}
-        response = self._run_search(body)
+        if not body["aggs"]:
+            del body["aggs"]
+        response, counted = self._run_searches([body, counts])
         aggregations = response.get("aggregations", {})
+        count_aggregations = counted.get("aggregations", {})
         exact_agg = aggregations.get("exact", {})
         exact_count = int(exact_agg.get("doc_count", 0))
         exact_hits = exact_agg.get("hits", {}).get("hits", {}).get("hits", []) if exact_count else []
@@ -643,9 +654,9 @@ class ElasticsearchBackend:
         terms = set(expanded.terms)
         hits = [self._hit(raw, terms, expanded) for raw in hits_raw]
         return SearchResult(
-            total=int(response["hits"]["total"]["value"]) + exact_count,
+            total=int(count_aggregations["total"]["doc_count"]),
             hits=hits,
-            facets=_facets(aggregations, query),
+            facets=_facets(count_aggregations, query),
             backend=self.name,
             took_ms=(time.perf_counter() - started) * 1000,
             expanded=expanded,
@@ -671,6 +682,23 @@ class ElasticsearchBackend:
             # and let the service answer from the database rather than fail the request.
             logger.exception("Elasticsearch rejected a search request")
             raise SearchUnavailable(f"Elasticsearch rejected the search request: {exc}") from exc
+
+    def _run_searches(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The responses of several searches sent in one ``msearch`` (the size-0 ones through the
+        shard request cache). A search that fails in it is sent again on its own, so that its
+        error is handled as any search's (missing alias created, node trouble -> unavailable)."""
+        searches: list[dict[str, Any]] = []
+        for body in bodies:
+            searches += [{"request_cache": True} if body.get("size") == 0 else {}, body]
+
+        def call() -> list[dict[str, Any]]:
+            return list(self.client.msearch(index=self.index, searches=searches).body["responses"])
+
+        responses = self._with_index(call)
+        return [
+            self._run_search(body) if "error" in response else dict(response)
+            for body, response in zip(bodies, responses, strict=True)
+        ]
 
     def _hit(self, raw: dict[str, Any], terms: set[str], expanded: ExpandedQuery) -> Hit:
         document = raw["_source"]
