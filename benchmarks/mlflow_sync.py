@@ -22,8 +22,10 @@ HTTP calls are counted twice: by the sync's client (``CountingClient``) and by t
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -32,12 +34,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cadastre.settings")
-if "CADASTRE_VAR_DIR" not in os.environ or "--fresh-var" in sys.argv:
+FRESH_VAR = "CADASTRE_VAR_DIR" not in os.environ or "--fresh-var" in sys.argv
+if FRESH_VAR:
     os.environ["CADASTRE_VAR_DIR"] = tempfile.mkdtemp(prefix="cadastre-bench-mlflow.")
 
-import logging
-
-import django
+import django  # noqa: E402
 
 django.setup()
 logging.getLogger("mlflow").setLevel(logging.WARNING)
@@ -221,6 +222,9 @@ def main() -> None:
         )
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        if FRESH_VAR:
+            shutil.rmtree(os.environ["CADASTRE_VAR_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":

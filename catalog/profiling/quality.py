@@ -4,7 +4,8 @@ Kinds and their parameters:
 
 - ``row_count`` (dataset level): ``{"min": int, "max": int}`` rows;
 - ``not_null``: ``{"min_ratio": float}``, the share of non-missing values;
-- ``range`` (numbers and dates): ``{"min": x, "max": y}``; dates as ISO strings;
+- ``range`` (numbers; dates too when the owner adds one): ``{"min": x, "max": y}``, dates as ISO
+  strings; suggested for numbers only;
 - ``categories`` (text, booleans): ``{"values": [...]}``, every value must be one of them;
 - ``unique``: ``{}``, no value repeats.
 
@@ -49,7 +50,8 @@ def suggest(columns: list[dict[str, Any]], *, rows: int) -> list[dict[str, Any]]
             suggested.append({"column": name, "kind": UNIQUE, "params": {}})
         if stats.get("personal"):
             continue
-        if stats.get("kind") in ("numeric", "date", "datetime") and "min" in stats:
+        # Numbers only: dates of a daily batch move forward with every delivery, a fixed range would fail.
+        if stats.get("kind") == "numeric" and "min" in stats:
             suggested.append({"column": name, "kind": RANGE, "params": {"min": stats["min"], "max": stats["max"]}})
         elif (
             stats.get("kind") in ("string", "boolean")

@@ -48,6 +48,8 @@ def build_report(sample: Any, *, title: str, personal: list[str], total_rows: in
         report.config.vars.text.characters = False
         report.config.plot.image_format = ImageType.png
         report.config.plot.dpi = 60
+        report.config.plot.histogram.x_axis_labels = False
+        report.config.plot.histogram.bins = 20
         document = report.to_html()
     note = _note(personal, total_rows, len(sample))
     return document.replace("<body>", "<body>" + note, 1) if "<body>" in document else note + document

@@ -6,156 +6,255 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0005_profiling_quality_drift'),
-        ('projects', '0003_admin_role_permissions'),
+        ("catalog", "0005_profiling_quality_drift"),
+        ("projects", "0003_admin_role_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MlflowSyncState',
+            name="MlflowSyncState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(default='default', max_length=16, unique=True)),
-                ('watermark_ms', models.BigIntegerField(default=0, help_text='Highest last_updated_timestamp synced (ms).')),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_full_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('counts', models.JSONField(blank=True, default=dict, help_text='Figures of the last successful sync.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(default="default", max_length=16, unique=True)),
+                (
+                    "watermark_ms",
+                    models.BigIntegerField(default=0, help_text="Highest last_updated_timestamp synced (ms)."),
+                ),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_full_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "counts",
+                    models.JSONField(blank=True, default=dict, help_text="Figures of the last successful sync."),
+                ),
             ],
             options={
-                'verbose_name': 'MLflow sync state',
+                "verbose_name": "MLflow sync state",
             },
         ),
         migrations.CreateModel(
-            name='RegisteredModel',
+            name="RegisteredModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=256, unique=True)),
-                ('description', models.TextField(blank=True)),
-                ('tags', models.JSONField(blank=True, default=dict)),
-                ('created_at_mlflow', models.DateTimeField(blank=True, null=True)),
-                ('last_updated_ms', models.BigIntegerField(default=0, help_text="MLflow's last_updated_timestamp (ms).")),
-                ('deleted_at', models.DateTimeField(blank=True, help_text='When the sync found it gone from MLflow.', null=True)),
-                ('synced_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=256, unique=True)),
+                ("description", models.TextField(blank=True)),
+                ("tags", models.JSONField(blank=True, default=dict)),
+                ("created_at_mlflow", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_updated_ms",
+                    models.BigIntegerField(default=0, help_text="MLflow's last_updated_timestamp (ms)."),
+                ),
+                (
+                    "deleted_at",
+                    models.DateTimeField(blank=True, help_text="When the sync found it gone from MLflow.", null=True),
+                ),
+                ("synced_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ModelVersion',
+            name="ModelVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('status', models.CharField(blank=True, max_length=32)),
-                ('stage', models.CharField(blank=True, help_text='Legacy MLflow stage, on servers that use them.', max_length=32)),
-                ('description', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, max_length=1000)),
-                ('run_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('tags', models.JSONField(blank=True, default=dict)),
-                ('created_at_mlflow', models.DateTimeField(blank=True, null=True)),
-                ('last_updated_ms', models.BigIntegerField(default=0)),
-                ('git_commit', models.CharField(blank=True, help_text="The run's mlflow.source.git.commit.", max_length=64)),
-                ('run_synced_ms', models.BigIntegerField(blank=True, help_text="The version's last_updated_ms when its run was last read.", null=True)),
-                ('deleted_at', models.DateTimeField(blank=True, null=True)),
-                ('synced_at', models.DateTimeField()),
-                ('registered_model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='projects.registeredmodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField()),
+                ("status", models.CharField(blank=True, max_length=32)),
+                (
+                    "stage",
+                    models.CharField(
+                        blank=True, help_text="Legacy MLflow stage, on servers that use them.", max_length=32
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("source", models.CharField(blank=True, max_length=1000)),
+                ("run_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("tags", models.JSONField(blank=True, default=dict)),
+                ("created_at_mlflow", models.DateTimeField(blank=True, null=True)),
+                ("last_updated_ms", models.BigIntegerField(default=0)),
+                (
+                    "git_commit",
+                    models.CharField(blank=True, help_text="The run's mlflow.source.git.commit.", max_length=64),
+                ),
+                (
+                    "run_synced_ms",
+                    models.BigIntegerField(
+                        blank=True, help_text="The version's last_updated_ms when its run was last read.", null=True
+                    ),
+                ),
+                ("deleted_at", models.DateTimeField(blank=True, null=True)),
+                ("synced_at", models.DateTimeField()),
+                (
+                    "registered_model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="projects.registeredmodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['registered_model', '-version'],
+                "ordering": ["registered_model", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='ModelAlias',
+            name="ModelAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alias', models.CharField(max_length=256)),
-                ('version', models.PositiveIntegerField()),
-                ('synced_at', models.DateTimeField()),
-                ('registered_model', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='projects.registeredmodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("alias", models.CharField(max_length=256)),
+                ("version", models.PositiveIntegerField()),
+                ("synced_at", models.DateTimeField()),
+                (
+                    "registered_model",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="projects.registeredmodel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'model aliases',
-                'ordering': ['registered_model', 'alias'],
+                "verbose_name_plural": "model aliases",
+                "ordering": ["registered_model", "alias"],
             },
         ),
         migrations.CreateModel(
-            name='RunMetric',
+            name="RunMetric",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_id', models.CharField(max_length=64)),
-                ('key', models.CharField(max_length=250)),
-                ('value', models.FloatField()),
-                ('step', models.BigIntegerField(default=0)),
-                ('timestamp_ms', models.BigIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("run_id", models.CharField(max_length=64)),
+                ("key", models.CharField(max_length=250)),
+                ("value", models.FloatField()),
+                ("step", models.BigIntegerField(default=0)),
+                ("timestamp_ms", models.BigIntegerField(default=0)),
             ],
             options={
-                'ordering': ['run_id', 'key'],
-                'constraints': [models.UniqueConstraint(fields=('run_id', 'key'), name='run_metric_unique_key')],
+                "ordering": ["run_id", "key"],
+                "constraints": [models.UniqueConstraint(fields=("run_id", "key"), name="run_metric_unique_key")],
             },
         ),
         migrations.CreateModel(
-            name='RunParam',
+            name="RunParam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('run_id', models.CharField(max_length=64)),
-                ('key', models.CharField(max_length=250)),
-                ('value', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("run_id", models.CharField(max_length=64)),
+                ("key", models.CharField(max_length=250)),
+                ("value", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['run_id', 'key'],
-                'constraints': [models.UniqueConstraint(fields=('run_id', 'key'), name='run_param_unique_key')],
+                "ordering": ["run_id", "key"],
+                "constraints": [models.UniqueConstraint(fields=("run_id", "key"), name="run_param_unique_key")],
             },
         ),
         migrations.CreateModel(
-            name='TrainingInput',
+            name="TrainingInput",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=500)),
-                ('digest', models.CharField(max_length=64)),
-                ('source_type', models.CharField(blank=True, max_length=64)),
-                ('source', models.TextField(blank=True)),
-                ('context', models.CharField(blank=True, help_text="The input's mlflow.data.context tag.", max_length=64)),
-                ('dataset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='model_training_inputs', to='catalog.dataset')),
-                ('dataset_version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='model_training_inputs', to='catalog.datasetversion')),
-                ('model_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_inputs', to='projects.modelversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=500)),
+                ("digest", models.CharField(max_length=64)),
+                ("source_type", models.CharField(blank=True, max_length=64)),
+                ("source", models.TextField(blank=True)),
+                (
+                    "context",
+                    models.CharField(blank=True, help_text="The input's mlflow.data.context tag.", max_length=64),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="model_training_inputs",
+                        to="catalog.dataset",
+                    ),
+                ),
+                (
+                    "dataset_version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="model_training_inputs",
+                        to="catalog.datasetversion",
+                    ),
+                ),
+                (
+                    "model_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_inputs",
+                        to="projects.modelversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['model_version', 'name', 'digest'],
+                "ordering": ["model_version", "name", "digest"],
             },
         ),
         migrations.CreateModel(
-            name='ModelAlert',
+            name="ModelAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('unapproved_production', 'Production alias before the Production gate'), ('ungranted_training_data', 'Trained on data without a live grant'), ('metric_below_target', "ML metric misses the project's target")], max_length=32)),
-                ('message', models.TextField()),
-                ('raised_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='model_alerts', to='projects.project')),
-                ('recipients', models.ManyToManyField(blank=True, related_name='model_alerts', to=settings.AUTH_USER_MODEL)),
-                ('model_version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='projects.modelversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("unapproved_production", "Production alias before the Production gate"),
+                            ("ungranted_training_data", "Trained on data without a live grant"),
+                            ("metric_below_target", "ML metric misses the project's target"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("raised_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="model_alerts", to="projects.project"
+                    ),
+                ),
+                (
+                    "recipients",
+                    models.ManyToManyField(blank=True, related_name="model_alerts", to=settings.AUTH_USER_MODEL),
+                ),
+                (
+                    "model_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="alerts", to="projects.modelversion"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-raised_at', '-pk'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('project', 'model_version', 'kind'), name='model_alert_one_open_per_kind')],
+                "ordering": ["-raised_at", "-pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("resolved_at__isnull", True)),
+                        fields=("project", "model_version", "kind"),
+                        name="model_alert_one_open_per_kind",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='modelversion',
-            constraint=models.UniqueConstraint(fields=('registered_model', 'version'), name='model_version_unique_number'),
+            model_name="modelversion",
+            constraint=models.UniqueConstraint(
+                fields=("registered_model", "version"), name="model_version_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelalias',
-            constraint=models.UniqueConstraint(fields=('registered_model', 'alias'), name='model_alias_unique'),
+            model_name="modelalias",
+            constraint=models.UniqueConstraint(fields=("registered_model", "alias"), name="model_alias_unique"),
         ),
         migrations.AddConstraint(
-            model_name='traininginput',
-            constraint=models.UniqueConstraint(fields=('model_version', 'name', 'digest'), name='training_input_unique'),
+            model_name="traininginput",
+            constraint=models.UniqueConstraint(
+                fields=("model_version", "name", "digest"), name="training_input_unique"
+            ),
         ),
     ]

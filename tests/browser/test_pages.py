@@ -169,7 +169,8 @@ def test_version_page(page: Page, login: Login, data_scientist: User, custodian:
     expect(schema.locator("tbody tr")).to_have_count(4)
     expect(schema.locator("tr[data-column=channel]")).to_contain_text("Added")
     expect(schema.locator("tr[data-column=customer_id]")).to_contain_text("Type changed from Integer")
-    page.get_by_role("link", name="version 1").click()
+    schema_changes = page.get_by_role("region", name="Schema changes")
+    schema_changes.get_by_role("link", name="version 1").click()
     expect(page.locator(".schema-diff")).to_contain_text("Initial schema: 3 columns")
 
 

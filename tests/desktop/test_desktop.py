@@ -181,6 +181,21 @@ def test_the_window_opens_the_app_logs_in_and_closes_cleanly(
 
 
 @embedded_only
+def test_sigterm_closes_the_window_cleanly(
+    display: str, run_desktop: Callable[..., tuple[subprocess.Popen[str], Path]]
+) -> None:
+    process, log = run_desktop("--no-demo", DISPLAY=display)
+    url = _wait_for(lambda: _url_in(log), START_TIMEOUT_S, "the server", process)
+    _wait_for(lambda: x11.windows_of(display, process.pid), WINDOW_TIMEOUT_S, "the window", process)
+
+    process.send_signal(signal.SIGTERM)  # as a session logout or a service manager does
+    assert process.wait(timeout=60) == 0
+    assert "Cadastre stopped." in log.read_text()
+    assert _port_is_free(url)
+    assert x11.windows_of(display, process.pid) == []
+
+
+@embedded_only
 def test_without_a_display_it_opens_the_default_browser_and_stops_on_sigterm(
     run_desktop: Callable[..., tuple[subprocess.Popen[str], Path]], tmp_path: Path
 ) -> None:

@@ -4,7 +4,11 @@ embedded default (a local SQLite store, no server) and the fault of a stopped se
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -233,3 +237,22 @@ def test_sync_on_the_embedded_sqlite_store(settings: Any, tmp_path: Any) -> None
     assert training.dataset == dataset and training.dataset_version == version  # matched by name and file
     assert ModelAlias.objects.get(alias="champion").version == number
     assert DatasetVersion.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MLFLOW_SYNC_STALE_MINUTES", "soon"), ("MLFLOW_PRODUCTION_ALIASES", "prod,,live"), ("MLFLOW_HTTP_RETRIES", "-1")],
+)
+def test_mlflow_settings_are_strict(name: str, value: str, tmp_path: Any) -> None:
+    """A bad value stops start-up with a message naming the variable."""
+    env = {**os.environ, name: value, "CADASTRE_VAR_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import cadastre.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0 and f"Environment variable {name}={value!r} is invalid" in result.stderr

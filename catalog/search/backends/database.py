@@ -19,6 +19,7 @@ Scoring, in the order results are sorted:
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -209,12 +210,22 @@ def _facets(rows: list[tuple[str, str, int]], query: SearchQuery) -> dict[str, l
     return facets
 
 
+@lru_cache(maxsize=131_072)
+def _short_text_terms(text: str) -> frozenset[str]:
+    """Every term a short text (column name, tag, concept label) can be highlighted by, cached:
+    they repeat from one hit to the next."""
+    return frozenset().union(*(analysis.token_terms(word) for word in analysis._WORD_RE.findall(text)))
+
+
 def _highlight(text: str, terms: frozenset[str]) -> str | None:
     """``analysis.highlight(text, terms)``, after a cheap test that most texts of a hit fail (no
     word of theirs matches): only the texts with a match are marked up."""
     if not text or not terms:
         return None
-    if all(analysis.token_terms(word).isdisjoint(terms) for word in analysis._WORD_RE.findall(text)):
+    if len(text) <= analysis.SHORT_TEXT:
+        if _short_text_terms(text).isdisjoint(terms):
+            return None
+    elif all(analysis.token_terms(word).isdisjoint(terms) for word in analysis._WORD_RE.findall(text)):
         return None
     return analysis.highlight(text, terms)
 
