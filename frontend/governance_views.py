@@ -45,6 +45,7 @@ EXPIRING_SOON_DAYS = 14
 REVOKED_SHOWN = 50
 CLOSED_TASKS_SHOWN = 50
 AUDIT_EVENTS_PER_PAGE = 50
+CHART_WEEKS = 12
 OUTCOME_ORDER = (Outcome.BLOCKING, Outcome.WARNING, Outcome.PASS)
 
 
@@ -329,7 +330,8 @@ def officer_queue(request: HttpRequest) -> HttpResponse:
     )
     for r in requests:
         r.summary = _summary(r.current_prechecks())  # type: ignore[attr-defined]
-    return render(request, "frontend/governance/queue.html", {"requests": requests})
+    context = {"requests": requests, "requests_per_week": selectors.requests_per_week(weeks=CHART_WEEKS)}
+    return render(request, "frontend/governance/queue.html", context)
 
 
 @login_required

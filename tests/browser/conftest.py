@@ -152,3 +152,35 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             with item.config.stash[blocking_manager_key].unblock():
                 _ensure_role_groups()
                 _ensure_gate_templates()
+
+
+@pytest.fixture
+def browser_of(browser: Browser, live_server: LiveServer, page: Page) -> Iterator[Callable[[User], Page]]:
+    """The page of ``user``, in a browser context of their own, logged in through the login form the
+    first time. The first user gets the test's own ``page`` (whose final screenshot the fixture saves)."""
+    pages: dict[int, Page] = {}
+    contexts: list[BrowserContext] = []
+
+    def of(user: User) -> Page:
+        if user.pk in pages:
+            return pages[user.pk]
+        if pages:
+            context = browser.new_context(
+                base_url=live_server.url, viewport={"width": 1366, "height": 900}, locale="en-GB"
+            )
+            context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+            contexts.append(context)
+            user_page = context.new_page()
+        else:
+            user_page = page
+        user_page.goto("/accounts/login/")
+        user_page.get_by_label("Username").fill(user.username)
+        user_page.get_by_label("Password").fill(PASSWORD)
+        user_page.get_by_role("button", name="Log in").click()
+        expect(user_page.get_by_role("button", name="Log out")).to_be_visible()
+        pages[user.pk] = user_page
+        return user_page
+
+    yield of
+    for context in contexts:
+        context.close()

@@ -18,24 +18,22 @@ Screenshots of each step go to ``test-artifacts/screenshots/``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-from pytest_django.live_server_helper import LiveServer
+from playwright.sync_api import Locator, Page, expect
 
 from catalog.models import ColumnType, Dataset, Domain, PersonalDataClass
 from catalog.roles import Role
 from governance import services
 from governance.models import AccessRequest, DeletionTask, Grant, RequestStatus, RevocationCause
 from projects.models import Project, ProjectRole, Stage
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SCREENSHOTS
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import (
-    PASSWORD,
     ColumnFactory,
     DatasetFactory,
     GlossaryTermFactory,
@@ -150,38 +148,6 @@ def world(
         "oscar": operator,
     }
     return World(project=project, cards=cards, salaries=salaries, users=users)
-
-
-@pytest.fixture
-def browser_of(browser: Browser, live_server: LiveServer, page: Page) -> Iterator[Callable[[User], Page]]:
-    """The page of ``user``, in a browser context of their own, logged in through the login form the
-    first time. The first user gets the test's own ``page`` (whose final screenshot the fixture saves)."""
-    pages: dict[int, Page] = {}
-    contexts: list[BrowserContext] = []
-
-    def of(user: User) -> Page:
-        if user.pk in pages:
-            return pages[user.pk]
-        if pages:
-            context = browser.new_context(
-                base_url=live_server.url, viewport={"width": 1366, "height": 900}, locale="en-GB"
-            )
-            context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-            contexts.append(context)
-            user_page = context.new_page()
-        else:
-            user_page = page
-        user_page.goto("/accounts/login/")
-        user_page.get_by_label("Username").fill(user.username)
-        user_page.get_by_label("Password").fill(PASSWORD)
-        user_page.get_by_role("button", name="Log in").click()
-        expect(user_page.get_by_role("button", name="Log out")).to_be_visible()
-        pages[user.pk] = user_page
-        return user_page
-
-    yield of
-    for context in contexts:
-        context.close()
 
 
 def _shot(page: Page, name: str) -> None:
