@@ -32,7 +32,7 @@ from frontend.views import database_status
 from governance import selectors as governance_selectors
 from governance.models import Outcome, RequestStatus
 from projects import selectors as project_selectors
-from projects.gates import GateContext, current_templates, evaluate
+from projects.gates import GateContext, current_templates, evaluate, with_synced_versions
 from projects.models import (
     GateAnswer,
     Membership,
@@ -100,7 +100,9 @@ def gate_contexts(projects: list[Project], *, now: datetime) -> list[GateContext
         by_project["memberships"][membership.project_id].append(membership)
     for kpi in ProjectKPI.objects.filter(project_id__in=ids).order_by("kind", "position", "pk"):
         by_project["kpis"][kpi.project_id].append(kpi)
-    for link in ModelLink.objects.active().filter(project_id__in=ids).order_by("registered_model_name"):
+    for link in with_synced_versions(ModelLink.objects.active().filter(project_id__in=ids)).order_by(
+        "registered_model_name"
+    ):
         by_project["links"][link.project_id].append(link)
     for answer in GateAnswer.objects.filter(project_id__in=ids).select_related("item__template", "answered_by"):
         by_project["answers"][answer.project_id].append(answer)

@@ -44,7 +44,7 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from projects.models import (
@@ -61,6 +61,7 @@ from projects.models import (
     KPIKind,
     Membership,
     ModelLink,
+    ModelVersion,
     Project,
     ProjectKPI,
     ProjectRole,
@@ -316,10 +317,34 @@ class GateContext:
     memberships: list[Membership]  # active at ``now``
     kpis: list[ProjectKPI]
     screening: RiskScreening | None
-    model_links: list[ModelLink]  # active
+    model_links: list[ModelLink]  # active, from ``with_synced_versions`` (the model check reads its annotations)
     answers: list[GateAnswer]
     sign_offs: list[SignOff]
     templates: dict[str, GateChecklistTemplate]  # current version of each gate
+
+
+def with_synced_versions(links: QuerySet[ModelLink]) -> QuerySet[ModelLink]:
+    """``links`` annotated with the live (not deleted) versions the MLflow sync copied of each linked
+    registered model: ``synced_versions`` (how many), ``first_synced_version`` and
+    ``latest_synced_version`` (``None`` without any). Subqueries: the query count does not change."""
+    live = (
+        ModelVersion.objects.filter(
+            registered_model__name=OuterRef("registered_model_name"),
+            registered_model__deleted_at__isnull=True,
+            deleted_at__isnull=True,
+        )
+        .order_by()
+        .values("registered_model")
+    )
+
+    def aggregate(function: type[Count] | type[Min] | type[Max]) -> Subquery:
+        return Subquery(live.annotate(value=function("version")).values("value")[:1], output_field=IntegerField())
+
+    return links.annotate(
+        synced_versions=aggregate(Count),
+        first_synced_version=aggregate(Min),
+        latest_synced_version=aggregate(Max),
+    )
 
 
 def current_templates(gates: Iterable[str] | None = None) -> dict[str, GateChecklistTemplate]:
@@ -341,7 +366,7 @@ def load_gate_context(project: Project, *, now: datetime | None = None) -> GateC
         memberships=list(project.memberships.active(now).select_related("user")),
         kpis=list(project.kpis.order_by("kind", "position", "pk")),
         screening=project.risk_screenings.select_related("screened_by").order_by("-screened_at", "-pk").first(),
-        model_links=list(project.model_links.active().order_by("registered_model_name")),
+        model_links=list(with_synced_versions(project.model_links.active().order_by("registered_model_name"))),
         answers=list(GateAnswer.objects.filter(project=project).select_related("item__template", "answered_by")),
         sign_offs=list(SignOff.objects.filter(project=project).select_related("user").order_by("signed_at", "pk")),
         templates=current_templates(),
@@ -457,11 +482,37 @@ def _check_core_team(context: GateContext) -> CheckResult:
     return CheckResult(True, "Project lead, data scientist and business owner in the team.", evidence)
 
 
+def _synced_text(link: ModelLink) -> str:
+    count, first, latest = link.synced_versions or 0, link.first_synced_version, link.latest_synced_version
+    if count == 1:
+        return f"{link.registered_model_name} (version {latest} synced)"
+    if count == latest - first + 1:
+        return f"{link.registered_model_name} (versions {first}–{latest} synced, latest v{latest})"
+    return f"{link.registered_model_name} ({count} versions synced, v{first} to v{latest}, latest v{latest})"
+
+
 def _check_model(context: GateContext) -> CheckResult:
-    names = [link.registered_model_name for link in context.model_links]
-    if not names:
-        return CheckResult(False, "No MLflow registered model linked.", names)
-    return CheckResult(True, f"Linked: {', '.join(names)}.", names)
+    """Satisfied when a linked registered model has a live version copied by the MLflow sync: the gate
+    asks for a registered model *version*, a link by name is not enough. The evidence is which linked
+    models have one (a newer version does not change it; losing the last one does)."""
+    links = context.model_links
+    names = [link.registered_model_name for link in links]
+    if not links:
+        return CheckResult(False, "No MLflow registered model linked.", {"linked": [], "with_versions": []})
+    synced = [link for link in links if link.synced_versions]
+    evidence = {"linked": names, "with_versions": [link.registered_model_name for link in synced]}
+    if not synced:
+        verb = "is" if len(names) == 1 else "are"
+        return CheckResult(
+            False,
+            f"{', '.join(names)} {verb} linked but no version has been synced from MLflow yet: run a sync.",
+            evidence,
+        )
+    detail = f"Linked: {', '.join(_synced_text(link) for link in synced)}."
+    waiting = [link.registered_model_name for link in links if not link.synced_versions]
+    if waiting:
+        detail += f" No synced version yet: {', '.join(waiting)}."
+    return CheckResult(True, detail, evidence)
 
 
 AUTO_CHECKS: dict[str, Callable[[GateContext], CheckResult]] = {

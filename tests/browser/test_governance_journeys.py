@@ -38,7 +38,9 @@ from tests.factories import (
     DatasetFactory,
     GlossaryTermFactory,
     MembershipFactory,
+    ModelVersionFactory,
     ProjectFactory,
+    RegisteredModelFactory,
 )
 
 pytestmark = [
@@ -390,7 +392,9 @@ def test_journey_3_industrialization_revokes_the_exploration_grants(
     expect(paula.locator("#current-stage")).to_have_text("Exploration (POC)")
     _shot(paula, "j3_1_gate_refused")
 
-    # The team completes the checklist through the project page.
+    # The team completes the checklist through the project page. The gate asks for a registered model
+    # version: version 1 of card-fraud, as the MLflow sync copies it (the sync has its own journey).
+    ModelVersionFactory(registered_model=RegisteredModelFactory(name="card-fraud"), version=1)
     form = _open_form(paula, "Link an MLflow model")
     form.get_by_label("Registered model name").fill("card-fraud")
     form.get_by_role("button", name="Link the model").click()

@@ -6,15 +6,20 @@ item of the Production gate applies, and the governance officer signs it), goes 
 Qualification to Production through the pages only: for each gate the lead first tries to move and
 reads the refusal listing what is missing; the team completes the checklist (automatic items through
 the project page's forms: KPIs, ratings, risk screening, team, model link; answered items of every
-evidence kind: text, link, file, yes/no); each person logs in in a browser of their own and signs for
-their role; the lead moves the project with a reason. The history then shows every step, with who,
-when and why. Screenshots of each refusal and of the end go to ``test-artifacts/screenshots/``.
+evidence kind: text, link, file, yes/no); the registered model version comes from a real MLflow
+tracking server (``tests.mlflow_server``): a link by name alone does not satisfy the gate, so a version
+of the linked model is registered there and the lead presses "Sync MLflow now"; each person logs in in
+a browser of their own and signs for their role; the lead moves the project with a reason. The history
+then shows every step, with who, when and why. Screenshots of each refusal and of the end go to
+``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -25,6 +30,11 @@ from projects import risk
 from projects.models import Project, SignOff, Stage
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SCREENSHOTS, _screenshot_name
 from tests.factories import PASSWORD
+from tests.mlflow_server import (
+    MlflowServer,
+    MlflowWriter,
+    mlflow_server_fixture,  # noqa: F401  (the session fixture mlflow_server)
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,6 +42,7 @@ pytestmark = [
 ]
 
 Login = Callable[[User], Page]
+SYNC_TIMEOUT_MS = 60_000
 
 # The risk screening: personal data, creditworthiness scoring (AI Act Annex III: high-risk) on a large
 # scale (with the scoring, two DPIA criteria: a DPIA is required). Every other question: no.
@@ -93,6 +104,14 @@ def browser_of(browser: Browser, live_server: LiveServer, page: Page, login: Log
     yield of
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def writer(mlflow_server: MlflowServer, settings: Any) -> MlflowWriter:
+    """MLflow as the live server sees it (the settings are the process's, shared with its thread)."""
+    settings.MLFLOW_TRACKING_URI = mlflow_server.url
+    settings.MLFLOW_HTTP_RETRIES = 0
+    return MlflowWriter(tracking_uri=mlflow_server.url)
 
 
 # --- Steps -----------------------------------------------------------------------------------------------
@@ -187,6 +206,7 @@ def test_a_project_goes_from_qualification_to_production_through_the_pages(
     officer: User,
     data_scientist: User,
     make_user: Callable[..., User],
+    writer: MlflowWriter,
 ) -> None:
     owner = make_user(username="bob", first_name="Bob", last_name="Owner")
     engineer = make_user(username="dan", first_name="Dan", last_name="Engineer")
@@ -311,12 +331,39 @@ def test_a_project_goes_from_qualification_to_production_through_the_pages(
     lead.get_by_role("button", name="Set status of Build the repayment history features").click()
     _saved(lead, "Backlog item Build the repayment history features is now Done.")
 
-    # The MLflow registered model, through the model link form.
+    # The MLflow registered model, through the model link form (the MLflow server lives for the whole
+    # session: a name of its own). A link by name is not a registered model version: still missing.
+    model = f"credit-scoring-{uuid.uuid4().hex[:8]}"
     form = _open_form(lead, "Link an MLflow model")
-    form.get_by_label("Registered model name").fill("credit-scoring")
+    form.get_by_label("Registered model name").fill(model)
     form.get_by_role("button", name="Link the model").click()
-    _saved(lead, "MLflow model credit-scoring linked.")
+    _saved(lead, f"MLflow model {model} linked.")
+    not_synced = f"{model} is linked but no version has been synced from MLflow yet: run a sync."
+    expect(lead.locator("#item-registered_model .pill")).to_have_text("Missing")
+    expect(lead.locator("#item-registered_model")).to_contain_text(not_synced)
+    _refused_move(
+        lead,
+        "Industrialization",
+        "Exploration (POC)",
+        [f"A registered MLflow model version: {not_synced}"],
+        f"{shot}-2b-industrialization-refused-model-not-synced.png",
+    )
+    model_lines = [
+        line for line in lead.locator("#refusal li").all_inner_texts() if line.startswith("A registered MLflow")
+    ]
+    assert model_lines == [f"A registered MLflow model version: {not_synced}"]
+
+    # The data scientist registers a version of it in MLflow; the lead syncs from the project page.
+    writer.register(model)
+    writer.add_version(model, writer.log_run(metrics={"recall": 0.84}))
+    lead.goto(f"/projects/{slug}/")
+    lead.get_by_role("button", name="Sync MLflow now").click()
+    expect(lead.locator(".messages")).to_contain_text(
+        "MLflow sync queued: the model timeline shows it once done.", timeout=SYNC_TIMEOUT_MS
+    )
+    lead.goto(f"/projects/{slug}/")
     expect(lead.locator("#item-registered_model .pill")).to_have_text("Done")
+    expect(lead.locator("#item-registered_model")).to_contain_text(f"Linked: {model} (version 1 synced).")
 
     # The answers, each of its kind; "no" to a yes/no item does not satisfy it.
     _answer(lead, "scalability_checked", "yes_no", False)

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from catalog.roles import Role
 from projects import risk, services
 from projects.models import AutoCheck, EvidenceKind, Project, ProjectRole, Stage
-from tests.factories import UserFactory
+from tests.factories import ModelVersionFactory, RegisteredModelFactory, UserFactory
 
 
 def lead_of(project: Project) -> Any:
@@ -47,7 +47,10 @@ def satisfy_automatic(project: Project, check: str, actor: Any) -> None:
             if not project.memberships.active().filter(role=role).exists():
                 services.membership_add(project=project, user=UserFactory(), role=role, added_by=actor)
     elif check == AutoCheck.REGISTERED_MODEL:
-        services.model_link_add(project=project, registered_model_name=f"{project.slug}-model", linked_by=actor)
+        name = f"{project.slug}-model"
+        services.model_link_add(project=project, registered_model_name=name, linked_by=actor)
+        # The gate asks for a version: one the MLflow sync copied (rows as the sync writes them).
+        ModelVersionFactory(registered_model=RegisteredModelFactory(name=name), version=1)
     else:  # pragma: no cover
         raise AssertionError(check)
 

@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from projects import services
 from projects.gates import INITIAL_TEMPLATES
-from projects.models import GateAnswer, GateChecklistTemplate, Project, ProjectRole, Stage
+from projects.models import GateAnswer, GateChecklistTemplate, ModelVersion, Project, ProjectRole, Stage
 from projects.selectors import gate_template_as_data, gate_template_current, project_gates
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import ModelVersionFactory, ProjectFactory, RegisteredModelFactory, UserFactory
 from tests.projects.helpers import advance_to, complete_gate
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +283,79 @@ def test_signable_roles_are_those_the_viewer_holds_and_can_sign_now(lead: Any, p
     assert gate.signable_roles == [ProjectRole.PROJECT_LEAD]
     officer_gate = next(g for g in project_gates(project=project, user=officer) if g.position == "next")
     assert officer_gate.signable_roles == []
+
+
+# --- The registered model version of the Industrialization gate ---------------------------------------
+
+
+def _model_check(project: Project) -> tuple[bool, str]:
+    requirements = services.gate_requirements(project=project, target_stage=Stage.INDUSTRIALIZATION)
+    status = next(s for s in requirements.items if s.item.key == "registered_model")
+    return status.satisfied, status.detail
+
+
+def test_the_model_item_needs_a_synced_version_of_a_linked_model(lead: Any, project: Project) -> None:
+    assert _model_check(project) == (False, "No MLflow registered model linked.")
+    services.model_link_add(project=project, registered_model_name="churn-model", linked_by=lead)
+    waiting = "churn-model is linked but no version has been synced from MLflow yet: run a sync."
+    assert _model_check(project) == (False, waiting)
+
+    churn = RegisteredModelFactory(name="churn-model")
+    ModelVersionFactory(registered_model=RegisteredModelFactory(name="other-model"), version=1)  # not linked
+    assert _model_check(project) == (False, waiting)
+    gone = ModelVersionFactory(registered_model=churn, version=1, deleted_at=timezone.now())
+    assert _model_check(project) == (False, waiting)  # deleted from MLflow
+
+    gone.deleted_at = None
+    gone.save()
+    assert _model_check(project) == (True, "Linked: churn-model (version 1 synced).")
+    for number in (2, 3):
+        ModelVersionFactory(registered_model=churn, version=number)
+    assert _model_check(project) == (True, "Linked: churn-model (versions 1–3 synced, latest v3).")
+    ModelVersionFactory(registered_model=churn, version=5)
+    assert _model_check(project) == (True, "Linked: churn-model (4 versions synced, v1 to v5, latest v5).")
+
+    services.model_link_add(project=project, registered_model_name="aaa-model", linked_by=lead)
+    assert _model_check(project) == (
+        True,
+        "Linked: churn-model (4 versions synced, v1 to v5, latest v5). No synced version yet: aaa-model.",
+    )
+
+    churn.deleted_at = timezone.now()  # the registered model itself is gone from MLflow
+    churn.save()
+    assert _model_check(project) == (
+        False,
+        "aaa-model, churn-model are linked but no version has been synced from MLflow yet: run a sync.",
+    )
+
+
+def test_a_newer_version_keeps_the_sign_offs_and_losing_the_last_one_breaks_them(lead: Any, project: Project) -> None:
+    advance_to(project, Stage.EXPLORATION)
+    complete_gate(project, Stage.INDUSTRIALIZATION)
+    first = ModelVersion.objects.get(registered_model__name=f"{project.slug}-model")
+    ModelVersionFactory(registered_model=first.registered_model, version=2)
+    assert services.gate_requirements(project=project, target_stage=Stage.INDUSTRIALIZATION).is_complete
+
+    ModelVersion.objects.update(deleted_at=timezone.now())
+    after = services.gate_requirements(project=project, target_stage=Stage.INDUSTRIALIZATION)
+    assert not after.checklist_complete and not after.is_complete
+    assert [s.item.key for s in after.missing_items] == ["registered_model"]
+    assert all(s.sign_off is None and s.invalid for s in after.sign_offs if s.required)
+    with pytest.raises(ValidationError):
+        services.project_transition(project=project, target_stage=Stage.INDUSTRIALIZATION, actor=lead)
+
+
+def test_the_model_check_reads_no_more_queries_with_more_models(lead: Any, project: Project) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            _model_check(project)
+        return len(queries)
+
+    services.model_link_add(project=project, registered_model_name="m-0", linked_by=lead)
+    before = count()
+    for n in range(1, 4):
+        services.model_link_add(project=project, registered_model_name=f"m-{n}", linked_by=lead)
+        registered = RegisteredModelFactory(name=f"m-{n}")
+        for version in (1, 2):
+            ModelVersionFactory(registered_model=registered, version=version)
+    assert count() == before
