@@ -1123,6 +1123,20 @@ def _sync_state_failed(*, error: str, at: datetime) -> None:
     state.save(update_fields=["last_attempt_at", "last_error", "last_error_at"])
 
 
+def _revalidate_signoffs_of_linked_projects(*, at: datetime) -> None:
+    """A sync that adds a model's first version or removes its last one changes what a gate's
+    "registered model version" item certifies: the sign-offs given before are invalidated, as for any
+    other checklist change. Only open projects with a linked model and a valid sign-off are read."""
+    linked = ModelLink.objects.active().values("project_id")
+    projects = (
+        Project.objects.filter(pk__in=linked, sign_offs__invalidated_at__isnull=True)
+        .exclude(stage__in=CLOSED_STAGES)
+        .distinct()
+    )
+    for project in projects:
+        _revalidate_signoffs(project, at=at, cause="model versions synced from MLflow")
+
+
 def mlflow_sync_run(
     *, full: bool, now: datetime | None = None, client: mlflow_sync.CountingClient | None = None
 ) -> SyncSummary:
@@ -1143,6 +1157,8 @@ def mlflow_sync_run(
         state = _sync_state_locked()
         counts = mlflow_sync.apply(snapshot, now=now)
         added, removed = _model_tag_links_refresh(at=now)
+        if counts.versions_created or counts.versions_deleted or counts.models_deleted or added or removed:
+            _revalidate_signoffs_of_linked_projects(at=now)
         raised, resolved = model_metric_alerts_refresh(at=now)
         summary = SyncSummary(
             full=full,

@@ -23,9 +23,12 @@ from projects.models import (
     ModelLink,
     ModelLinkSource,
     ModelVersion,
+    Project,
+    ProjectRole,
     RegisteredModel,
     RunMetric,
     RunParam,
+    Stage,
     TrainingInput,
 )
 from tests.factories import DatasetFactory, DatasetVersionFactory, ProjectFactory
@@ -34,6 +37,7 @@ from tests.mlflow_server import (
     MlflowWriter,
     mlflow_server_fixture,  # noqa: F401  (the session fixture mlflow_server)
 )
+from tests.projects.helpers import advance_to, complete_checklist, lead_of
 from workers.mlflow_tasks import mlflow_sync
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +260,35 @@ def test_mlflow_settings_are_strict(name: str, value: str, tmp_path: Any) -> Non
         check=False,
     )
     assert result.returncode != 0 and f"Environment variable {name}={value!r} is invalid" in result.stderr
+
+
+def test_losing_the_last_synced_version_invalidates_the_gate_sign_offs(
+    settings: Any, tmp_path: Any, project: Project
+) -> None:
+    """The Industrialization gate certifies which linked models have a synced version: a sync that
+    changes nothing keeps the sign-offs; a sync that finds the only version deleted in MLflow
+    invalidates them (the gate then refuses the move until a version is back and people sign again)."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    settings.MLFLOW_TRACKING_URI = uri
+    advance_to(project, Stage.EXPLORATION)
+    lead = lead_of(project)
+    writer = MlflowWriter(tracking_uri=uri)
+    writer.register("churn-model")
+    number = writer.add_version("churn-model", writer.log_run(metrics={"auc": 0.81}, inputs=[]))
+    services.model_link_add(project=project, registered_model_name="churn-model", linked_by=lead)
+    services.mlflow_sync_run(full=True)
+    complete_checklist(project, Stage.INDUSTRIALIZATION)
+    sign_off = services.signoff_give(project=project, role=ProjectRole.PROJECT_LEAD, user=lead)
+    assert sign_off.stage == Stage.INDUSTRIALIZATION
+
+    services.mlflow_sync_run(full=False)  # nothing changed in MLflow
+    sign_off.refresh_from_db()
+    assert sign_off.invalidated_at is None
+
+    writer.client.delete_model_version("churn-model", str(number))
+    services.mlflow_sync_run(full=True)  # the full pass finds deleted versions
+    sign_off.refresh_from_db()
+    assert sign_off.invalidated_at is not None
+    assert "synced from MLflow" in sign_off.invalidation_reason
+    requirements = services.gate_requirements(project=project, target_stage=Stage.INDUSTRIALIZATION)
+    assert not requirements.checklist_complete
