@@ -22,7 +22,20 @@ NAVY = "rgb(20, 33, 61)"  # the header, from the cached stylesheet
 
 
 def _wait_until_controlled(page: Page) -> None:
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    """Wait for the worker to be active and to control the page.
+
+    A document's controller is fixed when its navigation starts: when the worker activates (and
+    claims its clients) while the login redirect is still in flight, the page it lands on stays
+    uncontrolled, as in any browser; the next navigation is controlled. So: wait until the worker is
+    active, then reload once if this page was not claimed."""
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.getRegistration()"
+        ".then((r) => !!(r && r.active && r.active.state === 'activated'))",
+        polling=100,
+    )
+    if page.evaluate("() => navigator.serviceWorker.controller === null"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 def test_service_worker_caches_the_app_shell(page: Page, login: Login, data_scientist: User) -> None:
