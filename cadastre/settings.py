@@ -223,6 +223,11 @@ TASK_RUN_LEASE_SECONDS = env.int("TASK_RUN_LEASE_SECONDS", 60, minimum=5)
 # A queued TaskRun sent this long ago that no worker started is sent again (message lost, e.g. a
 # broker restarted without persistence). Duplicates are harmless: a run is claimed once.
 TASK_RUN_RESEND_AFTER_SECONDS = env.int("TASK_RUN_RESEND_AFTER_SECONDS", 3600, minimum=60)
+# Audit trail: the audit page walks the whole chain while it has at most this many events; beyond,
+# it checks the events appended since the last full walk, which runs every
+# AUDIT_VERIFY_INTERVAL_MINUTES (beat), on an officer's request and from `manage.py audit_verify`.
+AUDIT_PAGE_FULL_VERIFY_LIMIT = env.int("AUDIT_PAGE_FULL_VERIFY_LIMIT", 20000, minimum=0)
+AUDIT_VERIFY_INTERVAL_MINUTES = env.int("AUDIT_VERIFY_INTERVAL_MINUTES", 60, minimum=1)
 # `celery -A workers beat` keeps the schedule in django-celery-beat's tables (editable in the
 # admin); the entries below are synced into them when beat starts.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -252,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     "governance-flag-overdue-deletions": {
         "task": "governance.flag_overdue_deletions",
         "schedule": crontab(hour=1, minute=45),
+    },
+    # The whole audit chain walked and the result kept (the audit page builds on the last walk).
+    "governance-verify-audit-chain": {
+        "task": "governance.verify_audit_chain",
+        "schedule": AUDIT_VERIFY_INTERVAL_MINUTES * 60.0,
     },
 }
 

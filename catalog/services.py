@@ -85,7 +85,9 @@ def _apply(instance: Any, data: dict[str, Any], allowed: set[str]) -> None:
         setattr(instance, name, value)
 
 
-def _save_validated(instance: Any, *, exclude: Sequence[str] = ()) -> None:
+def validated_save(instance: Any, *, exclude: Sequence[str] = ()) -> None:
+    """Save ``instance`` after the model's own validation (``full_clean``); a unique-field race lost
+    between the check and the save is a ``ValidationError`` too. Every app's services save with it."""
     instance.full_clean(exclude=list(exclude))
     try:
         instance.save()
@@ -104,14 +106,14 @@ def _validate_gdpr_lists(dataset: Dataset) -> None:
 @transaction.atomic
 def tag_create(*, name: str, description: str = "") -> Tag:
     tag = Tag(name=name.strip(), description=description, slug=_unique_slug(Tag, name))
-    _save_validated(tag)
+    validated_save(tag)
     return tag
 
 
 @transaction.atomic
 def tag_update(*, tag: Tag, data: dict[str, Any]) -> Tag:
     _apply(tag, data, {"name", "description"})
-    _save_validated(tag)
+    validated_save(tag)
     return tag
 
 
@@ -145,7 +147,7 @@ def glossary_term_create(*, label_en: str, label_fr: str, **data: Any) -> Glossa
     if not term.slug:
         term.slug = _unique_slug(GlossaryTerm, term.label_en)
     _clean_synonyms(term)
-    _save_validated(term)
+    validated_save(term)
     return term
 
 
@@ -154,7 +156,7 @@ def glossary_term_update(*, term: GlossaryTerm, data: dict[str, Any]) -> Glossar
     _apply(term, data, GLOSSARY_FIELDS)
     _clean_synonyms(term)
     _check_broader(term)
-    _save_validated(term)
+    validated_save(term)
     return term
 
 
@@ -177,7 +179,7 @@ def dataset_create(
     _apply(dataset, data, DATASET_FIELDS - {"name", "domain", "owner"})
     dataset.slug = _unique_slug(Dataset, dataset.name)
     _validate_gdpr_lists(dataset)
-    _save_validated(dataset)
+    validated_save(dataset)
     dataset.tags.set(list(tags))
     dataset.glossary_terms.set(list(glossary_terms))
     for position, column in enumerate(columns):
@@ -195,7 +197,7 @@ def dataset_update(
 ) -> Dataset:
     _apply(dataset, data, DATASET_FIELDS)
     _validate_gdpr_lists(dataset)
-    _save_validated(dataset)
+    validated_save(dataset)
     if tags is not None:
         dataset.tags.set(list(tags))
     if glossary_terms is not None:
@@ -210,7 +212,7 @@ def column_create(*, dataset: Dataset, name: str, glossary_terms: Iterable[Gloss
     if "position" not in data:
         highest = dataset.columns.aggregate(m=Max("position"))["m"]
         column.position = 0 if highest is None else highest + 1
-    _save_validated(column)
+    validated_save(column)
     column.glossary_terms.set(list(glossary_terms))
     return column
 
@@ -220,7 +222,7 @@ def column_update(
     *, column: Column, data: dict[str, Any], glossary_terms: Iterable[GlossaryTerm] | None = None
 ) -> Column:
     _apply(column, data, COLUMN_FIELDS)
-    _save_validated(column)
+    validated_save(column)
     if glossary_terms is not None:
         column.glossary_terms.set(list(glossary_terms))
     return column
@@ -313,7 +315,7 @@ def dataset_version_register_from_file(
             file.seek(0)
             version.file.save(filename.rsplit("/", 1)[-1], File(file), save=False)
             stored_name = version.file.name
-            _save_validated(version, exclude=["file"])
+            validated_save(version, exclude=["file"])
             _sync_columns(dataset, inspection.schema)
             Dataset.objects.filter(pk=dataset.pk).update(updated_at=timezone.now())
             # Profiling, quality and drift run in a worker once this transaction commits.
@@ -365,6 +367,6 @@ def dataset_version_register_from_uri(
         uri=uri,
         note=note,
     )
-    _save_validated(version, exclude=["file"])
+    validated_save(version, exclude=["file"])
     _sync_columns(dataset, clean)
     return version

@@ -36,7 +36,6 @@ from frontend.governance_forms import (
     RevokeForm,
 )
 from governance import prechecks, selectors, services
-from governance.audit import audit_verify
 from governance.models import AccessRequest, Grant, Outcome, RequestStatus
 from governance.permissions import delivers, is_officer_or_admin, may_close_deletion
 from projects.models import CLOSED_STAGES, Project
@@ -483,9 +482,19 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "events": page.object_list,
         "query_string": query.urlencode(),
-        "verify": audit_verify(),
+        "chain": selectors.audit_chain_status(),
     }
     return render(request, "frontend/governance/audit.html", context)
+
+
+@login_required
+@require_POST
+def audit_verify_now(request: HttpRequest) -> HttpResponse:
+    """An officer asks for a walk of the whole chain now (the page then builds on its result)."""
+    _require_officer(request)
+    services.audit_verification_queue(requested_by=request.user)  # type: ignore[arg-type]
+    messages.success(request, "A full verification of the audit trail was started; its result shows below when done.")
+    return redirect("frontend:governance-audit")
 
 
 # --- Parts of the dataset and project pages -------------------------------------------------------------------

@@ -47,6 +47,7 @@ urlpatterns: list[URLPattern] = [
     path("governance/deletions/<int:pk>/close/", governance_views.deletion_task_close, name="deletion-task-close"),
     path("governance/register/", governance_views.register, name="governance-register"),
     path("governance/audit/", governance_views.audit_trail, name="governance-audit"),
+    path("governance/audit/verify/", governance_views.audit_verify_now, name="governance-audit-verify"),
     path("glossary/", views.glossary_list, name="glossary-list"),
     path("glossary/<slug:slug>/", views.glossary_detail, name="glossary-detail"),
     path("projects/", project_views.project_board, name="project-board"),

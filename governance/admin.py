@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from governance.models import AccessRequest, AuditEvent, DeletionTask, Grant, PrecheckResult
+from governance.models import AccessRequest, AuditEvent, AuditVerification, DeletionTask, Grant, PrecheckResult
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,3 +72,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["seq", "at", "actor_name", "action", "target_type", "target_repr"]
     list_filter = ["action", "target_type"]
     search_fields = ["action", "target_repr", "actor_name"]
+
+
+@admin.register(AuditVerification)
+class AuditVerificationAdmin(ReadOnlyAdmin):
+    list_display = ["finished_at", "trigger", "checked", "last_seq", "ok", "problem_count"]
+    list_filter = ["ok", "trigger"]

@@ -140,18 +140,38 @@ def audit_event_record(
 class VerifyReport:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    last_seq: int = 0  # the last event walked (or the anchor when nothing follows it)
+    last_hash: str = GENESIS_HASH
+    from_seq: int = 0  # the walk started after this event (0: from the genesis)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def audit_verify(*, batch_size: int = 2000) -> VerifyReport:
-    """Walk the whole chain and report every break (see the module docstring)."""
+def audit_verify(*, batch_size: int = 2000, after: tuple[int, str] | None = None) -> VerifyReport:
+    """Walk the chain and report every break (see the module docstring).
+
+    ``after=(seq, hash)`` walks only the events after event ``seq``, whose stored hash a previous
+    full walk saw as ``hash``: that event must still be there, unchanged, and the walk continues the
+    chain from it. Events before it are not read (a periodic full walk covers them)."""
     report = VerifyReport()
-    expected_prev, expected_seq = GENESIS_HASH, 1
-    last_seq = 0
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=batch_size):
+    # The head is read first and the walk stops at it: events appended while we walk are left for
+    # the next walk instead of looking like a broken head.
+    head_seq, head_hash = _head()
+    expected_prev, expected_seq, last_seq = GENESIS_HASH, 1, 0
+    events = AuditEvent.objects.filter(seq__lte=head_seq).order_by("seq")
+    if after is not None and after[0] > 0:
+        anchor_seq, anchor_hash = after
+        report.from_seq = anchor_seq
+        anchor = AuditEvent.objects.filter(seq=anchor_seq).first()
+        if anchor is None:
+            report.problems.append(f"event #{anchor_seq}, verified earlier, is gone (deleted events)")
+        elif anchor.hash != anchor_hash or hash_of(anchor) != anchor.hash:
+            report.problems.append(f"event #{anchor_seq} changed since it was verified (edited)")
+        expected_prev, expected_seq, last_seq = anchor_hash, anchor_seq + 1, anchor_seq
+        events = events.filter(seq__gt=anchor_seq)
+    for event in events.iterator(chunk_size=batch_size):
         report.checked += 1
         if event.seq != expected_seq:
             report.problems.append(
@@ -165,14 +185,21 @@ def audit_verify(*, batch_size: int = 2000) -> VerifyReport:
         if hash_of(event) != event.hash:
             report.problems.append(f"event #{event.seq}: its content does not match its hash (edited)")
         expected_prev, expected_seq, last_seq = event.hash, event.seq + 1, event.seq
-    head = AuditChainHead.objects.filter(pk=1).first()
-    head_seq, head_hash = (head.seq, head.last_hash) if head is not None else (0, GENESIS_HASH)
+    report.last_seq, report.last_hash = last_seq, expected_prev
     if head_seq != last_seq or head_hash != expected_prev:
         report.problems.append(
             f"the chain head is at #{head_seq} but the last event is #{last_seq} (the last events were deleted "
             "or the head was changed)"
         )
+    beyond = AuditEvent.objects.filter(seq__gt=head_seq).order_by("seq").values_list("seq", flat=True).first()
+    if beyond is not None and _head() == (head_seq, head_hash):
+        report.problems.append(f"event #{beyond} stands after the chain head #{head_seq} (inserted events)")
     return report
+
+
+def _head() -> tuple[int, str]:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return (head.seq, head.last_hash) if head is not None else (0, GENESIS_HASH)
 
 
 def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:

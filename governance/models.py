@@ -369,3 +369,37 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at #{self.seq}"
+
+
+class AuditVerificationTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Periodic task"
+    COMMAND = "command", "manage.py audit_verify"
+    OFFICER = "officer", "Asked for by an officer"
+
+
+class AuditVerification(models.Model):
+    """One full walk of the audit chain (``audit.audit_verify``) and what it found.
+
+    The audit page checks a long chain from the last of these (the events appended since), instead
+    of walking every event at each load; a full walk runs periodically, on request and from
+    ``manage.py audit_verify``."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    trigger = models.CharField(max_length=20, choices=AuditVerificationTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked = models.PositiveBigIntegerField(help_text="Events walked.")
+    last_seq = models.PositiveBigIntegerField(help_text="Sequence number of the last event walked (0: none).")
+    last_hash = models.CharField(max_length=64, help_text="Stored hash of that event (the chain's genesis: none).")
+    ok = models.BooleanField()
+    problem_count = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True, help_text="The first problems found (at most 100).")
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+
+    def __str__(self) -> str:
+        state = "intact" if self.ok else f"{self.problem_count} problem(s)"
+        return f"audit verification of {self.checked} events at {self.finished_at:%Y-%m-%d %H:%M}: {state}"

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.urls import reverse
@@ -37,10 +38,13 @@ from django.utils import timezone
 
 from catalog.models import Column, Dataset, DatasetVersion, DataSubjectCategory, PersonalDataCategory, PersonalDataClass
 from governance import prechecks
+from governance.audit import audit_verify
 from governance.models import (
     AccessRequest,
     AccessRequestQuerySet,
+    AuditChainHead,
     AuditEvent,
+    AuditVerification,
     DeletionTask,
     Grant,
     GrantQuerySet,
@@ -383,6 +387,33 @@ def audit_events(*, target: Any = None, action: str = "", actor: Any = None) -> 
     if actor is not None:
         queryset = queryset.filter(actor_id=actor.pk)
     return queryset
+
+
+@dataclass
+class ChainStatus:
+    """What the audit page says of the chain: verified whole now, or from the last full walk on."""
+
+    ok: bool
+    events: int  # events in the chain
+    checked_now: int  # events walked for this answer
+    problems: list[str]
+    full_walk: AuditVerification | None  # the full walk this answer builds on (None: walked whole now)
+
+
+def audit_chain_status(*, full_walk_limit: int | None = None) -> ChainStatus:
+    """The chain's state for the audit page. Up to ``AUDIT_PAGE_FULL_VERIFY_LIMIT`` events (or when
+    no full walk was ever kept) the whole chain is walked now; a longer chain is checked from the last
+    full walk on (``services.audit_verification_run``: periodic, on request, ``manage.py
+    audit_verify``), whose own problems are carried over."""
+    limit = settings.AUDIT_PAGE_FULL_VERIFY_LIMIT if full_walk_limit is None else full_walk_limit
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    last_walk = AuditVerification.objects.order_by("-finished_at", "-id").first()
+    if head <= limit or last_walk is None:
+        report = audit_verify()
+        return ChainStatus(report.ok, report.checked, report.checked, report.problems, None)
+    report = audit_verify(after=(last_walk.last_seq, last_walk.last_hash))
+    problems = [*last_walk.problems, *report.problems]
+    return ChainStatus(not problems, head, report.checked, problems, last_walk)
 
 
 # --- Register of processing (Art. 30) ---------------------------------------------------------------------------

@@ -42,10 +42,12 @@ from django.utils import timezone
 from catalog.models import Column, Dataset, LegalBasis
 from catalog.search.sync import mark as mark_for_search
 from governance import prechecks
-from governance.audit import audit_event_record, snapshot
+from governance.audit import audit_event_record, audit_verify, snapshot
 from governance.models import (
     AccessRequest,
     Art9Condition,
+    AuditVerification,
+    AuditVerificationTrigger,
     Decision,
     DeletionTask,
     Grant,
@@ -61,6 +63,8 @@ __all__ = [
     "access_request_create",
     "access_request_decide",
     "access_request_resubmit",
+    "audit_verification_queue",
+    "audit_verification_run",
     "deletion_task_close",
     "deletion_tasks_flag_overdue",
     "grant_revoke",
@@ -570,3 +574,42 @@ def deletion_tasks_flag_overdue(*, today: date | None = None) -> list[DeletionTa
             actor=None, action="deletion_task.overdue", target=task, after={"due_on": task.due_on, "flagged_on": today}
         )
     return flagged
+
+
+# --- Verification of the audit chain ---------------------------------------------------------------------
+
+AUDIT_PROBLEMS_KEPT = 100
+
+
+def audit_verification_run(*, trigger: str, requested_by: AbstractBaseUser | None = None) -> AuditVerification:
+    """Walk the whole audit chain (``audit.audit_verify``) and keep what it found: the audit page
+    checks the events appended since the last of these instead of the whole chain."""
+    if trigger not in AuditVerificationTrigger.values:
+        raise ValidationError({"trigger": f"Unknown trigger {trigger!r}."})
+    started = timezone.now()
+    report = audit_verify()
+    return AuditVerification.objects.create(
+        started_at=started,
+        finished_at=timezone.now(),
+        trigger=trigger,
+        requested_by=requested_by if requested_by is not None and requested_by.is_authenticated else None,
+        checked=report.checked,
+        last_seq=report.last_seq,
+        last_hash=report.last_hash,
+        ok=report.ok,
+        problem_count=len(report.problems),
+        problems=report.problems[:AUDIT_PROBLEMS_KEPT],
+    )
+
+
+def audit_verification_queue(*, requested_by: AbstractBaseUser) -> None:
+    """An officer asks for a full walk now: queued once the caller's transaction commits (in-process
+    in the embedded default)."""
+    if not is_officer_or_admin(requested_by):
+        raise PermissionDenied("Only governance officers verify the audit trail.")
+    from governance.tasks import verify_audit_chain  # tasks import this module
+
+    user_id = requested_by.pk
+    transaction.on_commit(
+        lambda: verify_audit_chain.delay(trigger=AuditVerificationTrigger.OFFICER.value, requested_by_id=user_id)
+    )

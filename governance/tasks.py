@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.contrib.auth import get_user_model
 
 from governance import services
 from projects.models import Project
@@ -32,3 +33,12 @@ def expire_grants() -> dict[str, object]:
 def flag_overdue_deletions() -> dict[str, object]:
     """Periodic (daily): flag the deletion tasks past their due date for the officer."""
     return {"flagged": [t.pk for t in services.deletion_tasks_flag_overdue()]}
+
+
+@shared_task(name="governance.verify_audit_chain", **RETRY)
+def verify_audit_chain(trigger: str = "schedule", requested_by_id: int | None = None) -> dict[str, object]:
+    """Periodic (``AUDIT_VERIFY_INTERVAL_MINUTES``) or asked for by an officer: walk the whole audit
+    chain and keep the result (a new row each run; running it again only adds a later result)."""
+    user = get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
+    verification = services.audit_verification_run(trigger=trigger, requested_by=user)
+    return {"verification": verification.pk, "checked": verification.checked, "ok": verification.ok}

@@ -40,6 +40,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from catalog.services import validated_save
 from projects import mlflow_sync, risk
 from projects.gates import (
     GateIncomplete,
@@ -179,14 +180,6 @@ def _apply(instance: Any, data: Mapping[str, Any], allowed: set[str]) -> None:
         setattr(instance, name, value)
 
 
-def _save_validated(instance: Any, *, exclude: Sequence[str] = ()) -> None:
-    instance.full_clean(exclude=list(exclude))
-    try:
-        instance.save()
-    except IntegrityError as exc:  # a race on a unique field between full_clean and save
-        raise ValidationError(f"Could not save: {exc}") from None
-
-
 def _next_position(queryset: Any) -> int:
     """One after the highest ``position`` of ``queryset`` (0 when empty)."""
     highest = queryset.aggregate(m=Max("position"))["m"]
@@ -277,7 +270,7 @@ def project_create(
         entered_stage_at=at,
     )
     project.slug = _unique_slug(project.name)
-    _save_validated(project)
+    validated_save(project)
     Membership.objects.create(
         project=project, user=creator, role=ProjectRole.PROJECT_LEAD, started_at=at, added_by=creator
     )
@@ -296,7 +289,7 @@ def project_update(*, project: Project, data: Mapping[str, Any], actor: Abstract
         project.name = project.name.strip()
     if "purpose" in data:
         project.purpose = project.purpose.strip()
-    _save_validated(project)
+    validated_save(project)
     _revalidate_signoffs(project, cause=f"project details changed by {_user_label(actor)}")
     return project
 
@@ -325,7 +318,7 @@ def membership_add(
     if overlapping.exists():
         raise ValidationError({"user": f"{user.get_username()} already holds the role {role.label} on this project."})
     membership = Membership(project=project, user=user, role=role, started_at=started_at, added_by=added_by)
-    _save_validated(membership)
+    validated_save(membership)
     membership_changed.send(sender=Membership, membership=membership, change="added", actor=added_by)
     _revalidate_signoffs(project, cause=f"{user.get_username()} joined as {role.label} (by {_user_label(added_by)})")
     return membership
@@ -371,7 +364,7 @@ def membership_end(
     membership.ended_at = at
     membership.ended_by = ended_by
     membership.end_reason = reason.strip()
-    _save_validated(membership)
+    validated_save(membership)
     membership_changed.send(sender=Membership, membership=membership, change="ended", actor=ended_by)
     project = membership.project
     _revalidate_signoffs(
@@ -420,7 +413,7 @@ def kpi_create(
         position=position,
     )
     _clean_kpi(kpi)
-    _save_validated(kpi)
+    validated_save(kpi)
     _revalidate_signoffs(project, cause=f"KPI '{kpi.name}' added by {_user_label(actor)}")
     return kpi
 
@@ -430,7 +423,7 @@ def kpi_update(*, kpi: ProjectKPI, data: Mapping[str, Any], actor: AbstractBaseU
     _check_open(kpi.project)
     _apply(kpi, data, KPI_FIELDS)
     _clean_kpi(kpi)
-    _save_validated(kpi)
+    validated_save(kpi)
     _revalidate_signoffs(kpi.project, cause=f"KPI '{kpi.name}' changed by {_user_label(actor)}")
     return kpi
 
@@ -475,7 +468,7 @@ def milestone_create(
         description=description,
         actual_date=actual_date,
     )
-    _save_validated(milestone)
+    validated_save(milestone)
     return milestone
 
 
@@ -488,7 +481,7 @@ def milestone_update(*, milestone: Milestone, data: Mapping[str, Any]) -> Milest
     _apply_done(milestone, data)
     _apply(milestone, data, MILESTONE_FIELDS)
     milestone.title = milestone.title.strip()
-    _save_validated(milestone)
+    validated_save(milestone)
     return milestone
 
 
@@ -523,7 +516,7 @@ def backlog_item_create(
         description=description,
         position=position,
     )
-    _save_validated(item)
+    validated_save(item)
     return item
 
 
@@ -535,7 +528,7 @@ def backlog_item_update(*, item: BacklogItem, data: Mapping[str, Any]) -> Backlo
     _choice("profile", item.profile, BacklogProfile)
     _choice("status", item.status, BacklogStatus)
     item.title = item.title.strip()
-    _save_validated(item)
+    validated_save(item)
     return item
 
 
@@ -643,7 +636,7 @@ def gate_answer_set(
             stored_name = answer.evidence_file.name
         else:
             answer.evidence_file = ""  # type: ignore[assignment]
-        _save_validated(answer, exclude=["evidence_file"])
+        validated_save(answer, exclude=["evidence_file"])
         _revalidate_signoffs(project, at=at, cause=f"answer to '{item.label}' changed by {_user_label(answered_by)}")
     except Exception:
         if stored_name:
@@ -731,7 +724,7 @@ def signoff_give(
         comment=comment.strip(),
         checklist_state=certified_state(requirements),
     )
-    _save_validated(sign_off)
+    validated_save(sign_off)
     sign_off_given.send(sender=SignOff, sign_off=sign_off, actor=user)
     return sign_off
 
@@ -1008,7 +1001,7 @@ def risk_screening_record(
         screened_by=screened_by,
         screened_at=at or timezone.now(),
     )
-    _save_validated(screening)
+    validated_save(screening)
     _revalidate_signoffs(project, at=screening.screened_at, cause=f"risk screening by {_user_label(screened_by)}")
     return screening
 
@@ -1034,7 +1027,7 @@ def model_link_add(
     link = ModelLink(
         project=project, registered_model_name=name, source=source, linked_by=linked_by, linked_at=at or timezone.now()
     )
-    _save_validated(link)
+    validated_save(link)
     _revalidate_signoffs(project, cause=f"model {name} linked by {_user_label(linked_by)}")
     return link
 

@@ -35,6 +35,13 @@ SCOPE = OpenApiParameter(
 ERRORS = OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: `{field: [messages]}`.")
 
 
+def _validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The action's input, validated by ``serializer_class`` (a 400 with field errors otherwise)."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
 class GovernanceViewSet(viewsets.GenericViewSet):
     permission_classes: ClassVar[list[Any]] = [IsAuthenticated, OfficerActions]
     pagination_class = CatalogPagination
@@ -80,10 +87,10 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gov
         responses={201: s.AccessRequestSerializer, 400: ERRORS},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = s.AccessRequestCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        created = services.access_request_create(requester=request.user, **data.validated_data)
-        return Response(self.get_serializer(selectors.access_request_get(pk=created.pk, user=request.user)).data, 201)
+        created = services.access_request_create(
+            requester=request.user, **_validated(s.AccessRequestCreateSerializer, request)
+        )
+        return Response(self._as_read(created.pk), 201)
 
     @extend_schema(
         summary="Change and resubmit a request",
@@ -94,10 +101,9 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gov
     )
     def resubmit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
-        data = s.AccessRequestInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.access_request_resubmit(request=instance, requester=request.user, **data.validated_data)
-        return Response(self.get_serializer(selectors.access_request_get(pk=instance.pk, user=request.user)).data)
+        data = _validated(s.AccessRequestInputSerializer, request)
+        services.access_request_resubmit(request=instance, requester=request.user, **data)
+        return Response(self._as_read(instance.pk))
 
     @extend_schema(
         summary="Decide a request",
@@ -108,10 +114,14 @@ class AccessRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gov
     )
     def decide(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
-        data = s.DecisionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.access_request_decide(request=instance, officer=request.user, **data.validated_data)
-        return Response(self.get_serializer(selectors.access_request_get(pk=instance.pk, user=request.user)).data)
+        services.access_request_decide(
+            request=instance, officer=request.user, **_validated(s.DecisionInputSerializer, request)
+        )
+        return Response(self._as_read(instance.pk))
+
+    def _as_read(self, pk: int) -> Any:
+        """The request as its reader sees it after a write (re-read with its pre-checks)."""
+        return self.get_serializer(selectors.access_request_get(pk=pk, user=self.request.user)).data
 
 
 @extend_schema_view(
@@ -150,9 +160,8 @@ class GrantViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GovernanceV
     )
     def revoke(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         grant = self.get_object()
-        data = s.ReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        grant = services.grant_revoke(grant=grant, actor=request.user, reason=data.validated_data["reason"])
+        reason = _validated(s.ReasonSerializer, request)["reason"]
+        grant = services.grant_revoke(grant=grant, actor=request.user, reason=reason)
         return Response(self.get_serializer(self.get_queryset().get(pk=grant.pk)).data)
 
 
@@ -188,9 +197,8 @@ class DeletionTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Gove
     )
     def close(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         task = self.get_object()
-        data = s.DeletionCloseSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        task = services.deletion_task_close(task=task, custodian=request.user, **data.validated_data)
+        data = _validated(s.DeletionCloseSerializer, request)
+        task = services.deletion_task_close(task=task, custodian=request.user, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=task.pk)).data)
 
     @extend_schema(

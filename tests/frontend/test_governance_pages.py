@@ -9,19 +9,21 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.http import HttpResponse
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.roles import Role
 from catalog.search.sync import rebuild
 from governance import services
-from governance.models import AccessRequest, AuditEvent, DeletionTask, Grant, RequestStatus
+from governance.models import AccessRequest, AuditEvent, AuditVerification, DeletionTask, Grant, RequestStatus
 from projects.models import Project, ProjectRole, Stage
 from tests.factories import MembershipFactory, ProjectFactory
 from tests.frontend.data import Catalog, ClientAs
@@ -138,6 +140,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, url: str) -> None:  # typ
         reverse("frontend:access-request-decide", args=[1]),
         reverse("frontend:grant-revoke", args=[1]),
         reverse("frontend:deletion-task-close", args=[1]),
+        reverse("frontend:governance-audit-verify"),
     ],
 )
 def test_anonymous_posts_change_nothing(client, url: str) -> None:  # type: ignore[no-untyped-def]
@@ -622,6 +625,79 @@ def test_the_audit_page_reports_a_broken_chain(world: World, client_as: ClientAs
             cursor.execute("ALTER TABLE governance_auditevent ENABLE TRIGGER governance_auditevent_append_only")
     text = _text(client_as(world.officer).get(reverse("frontend:governance-audit")))
     assert "Chain broken" in text and f"event #{event.seq}: its content does not match its hash (edited)" in text
+
+
+def _tamper(event: AuditEvent) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE governance_auditevent DISABLE TRIGGER governance_auditevent_append_only")
+        cursor.execute("UPDATE governance_auditevent SET actor_name = %s WHERE id = %s", ["mallory", event.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE governance_auditevent ENABLE TRIGGER governance_auditevent_append_only")
+
+
+def _walk_now(client: Client, capture: Any) -> HttpResponse:
+    """Ask for a full walk from the page; the task is queued on commit (in-process here)."""
+    with capture(execute=True):
+        return client.post(reverse("frontend:governance-audit-verify"))
+
+
+def test_a_long_chain_is_checked_from_the_last_full_walk(
+    world: World, client_as: ClientAs, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Beyond AUDIT_PAGE_FULL_VERIFY_LIMIT events the page walks only what came after the last full
+    walk; an edit older than that walk is caught by the next walk (periodic, or asked for here)."""
+    settings.AUDIT_PAGE_FULL_VERIFY_LIMIT = 2
+    filed = _file(world)
+    client = client_as(world.officer)
+    # No full walk kept yet: the whole chain is walked now, and the page says so.
+    text = _text(client.get(reverse("frontend:governance-audit")))
+    assert "Chain verified" in text and "Every event was checked now." in text
+    response = _walk_now(client, django_capture_on_commit_callbacks)
+    assert response.status_code == 302 and response.url == reverse("frontend:governance-audit")
+    walk = AuditVerification.objects.get()
+    assert walk.ok and walk.trigger == "officer" and walk.requested_by == world.officer
+    assert walk.checked == AuditEvent.objects.count() and walk.last_seq == AuditEvent.objects.order_by("seq").last().seq
+    _approve(world, filed)  # more events after the walk
+    added = AuditEvent.objects.filter(seq__gt=walk.last_seq).count()
+    assert added > 0
+    text = _text(client.get(reverse("frontend:governance-audit")))
+    assert "Chain verified" in text and f"the {added} events appended since were checked now" in text
+    assert f"({walk.checked} events, asked for by an officer)" in text
+    # An edit of an event the walk already covered is not seen by the page...
+    _tamper(AuditEvent.objects.order_by("seq").first())
+    assert "Chain verified" in _text(client.get(reverse("frontend:governance-audit")))
+    # ...until the next full walk, which the page then reports.
+    _walk_now(client, django_capture_on_commit_callbacks)
+    text = _text(client.get(reverse("frontend:governance-audit")))
+    assert "Chain broken" in text and "its content does not match its hash (edited)" in text
+
+
+def test_an_edit_after_the_last_full_walk_is_seen_at_once(
+    world: World, client_as: ClientAs, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.AUDIT_PAGE_FULL_VERIFY_LIMIT = 1
+    filed = _file(world)
+    client = client_as(world.officer)
+    _walk_now(client, django_capture_on_commit_callbacks)
+    walk = AuditVerification.objects.get()
+    _approve(world, filed)
+    newer = AuditEvent.objects.filter(seq__gt=walk.last_seq).order_by("seq").first()
+    _tamper(newer)
+    text = _text(client.get(reverse("frontend:governance-audit")))
+    assert "Chain broken" in text and f"event #{newer.seq}: its content does not match its hash (edited)" in text
+
+
+def test_only_officers_ask_for_a_full_walk(
+    world: World, client_as: ClientAs, django_capture_on_commit_callbacks: Any
+) -> None:
+    _file(world)
+    for user in (world.member, world.lead, world.custodian, world.outsider):
+        assert _walk_now(client_as(user), django_capture_on_commit_callbacks).status_code == 403
+    assert not AuditVerification.objects.exists()
+    assert _walk_now(client_as(world.admin), django_capture_on_commit_callbacks).status_code == 302
+    assert AuditVerification.objects.get().requested_by == world.admin
+    assert client_as(world.officer).get(reverse("frontend:governance-audit-verify")).status_code == 405
 
 
 # --- Dataset, project and search pages -------------------------------------------------------------------------------

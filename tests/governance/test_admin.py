@@ -8,14 +8,14 @@ import pytest
 from django.contrib import admin
 
 from catalog.roles import Role
-from governance.models import AccessRequest, AuditEvent, DeletionTask, Grant
+from governance.models import AccessRequest, AuditEvent, AuditVerification, DeletionTask, Grant
 from tests.factories import UserFactory
 from tests.governance.conftest import World, approve, file_request
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", [AccessRequest, Grant, DeletionTask, AuditEvent])
+@pytest.mark.parametrize("model", [AccessRequest, Grant, DeletionTask, AuditEvent, AuditVerification])
 def test_admin_is_read_only(model: type, admin_user: Any, rf: Any) -> None:
     model_admin = admin.site._registry[model]
     request = rf.get("/admin/")

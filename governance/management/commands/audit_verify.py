@@ -1,4 +1,5 @@
-"""``python manage.py audit_verify``: check the audit trail's hash chain; exit status 1 on any break."""
+"""``python manage.py audit_verify``: walk the audit trail's whole hash chain and keep the result (the
+audit page builds on the last walk); exit status 1 on any break."""
 
 from __future__ import annotations
 
@@ -6,18 +7,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from governance.audit import audit_verify
+from governance.models import AuditVerificationTrigger
+from governance.services import audit_verification_run
 
 
 class Command(BaseCommand):
     help = "Verify the audit trail: detects any edited, deleted, inserted or reordered event."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = audit_verify()
-        if not report.ok:
-            for problem in report.problems:
+        verification = audit_verification_run(trigger=AuditVerificationTrigger.COMMAND)
+        if not verification.ok:
+            for problem in verification.problems:
                 self.stderr.write(problem)
             raise CommandError(
-                f"The audit trail is broken: {len(report.problems)} problem(s) in {report.checked} events."
+                f"The audit trail is broken: {verification.problem_count} problem(s) in {verification.checked} events."
             )
-        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {report.checked} events, chain verified."))
+        self.stdout.write(self.style.SUCCESS(f"Audit trail intact: {verification.checked} events, chain verified."))
