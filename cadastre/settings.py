@@ -324,12 +324,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", choices={"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {
-        "handlers": ["console"],
-        "level": env.choice("LOG_LEVEL", "INFO", choices={"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}),
-    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Tasks run in-process in the embedded default (no broker): one "Task ... succeeded" line per
+    # task would flood the web server's output; a worker process logs them.
+    "loggers": {"celery.app.trace": {"level": "WARNING"}} if CELERY_BROKER_URL is None and LOG_LEVEL == "INFO" else {},
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import warnings
 from typing import Any
 
@@ -21,6 +22,10 @@ def build_report(sample: Any, *, title: str, personal: list[str], total_rows: in
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         logging.getLogger("ydata_profiling").setLevel(logging.ERROR)
+        logging.getLogger("visions").setLevel(logging.WARNING)  # "Pandas backend loaded" at import
+        # ydata-profiling draws one progress bar per report (summary_pandas.py) whatever
+        # ``progress_bar`` says; tqdm reads its defaults from TQDM_* variables.
+        os.environ.setdefault("TQDM_DISABLE", "1")
         from ydata_profiling import ProfileReport
         from ydata_profiling.config import ImageType
 
