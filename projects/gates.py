@@ -27,7 +27,9 @@ version, and the checklist state it certified (``GateRequirements.state``: templ
 conditions, and the evidence of each applicable item) is still the current one. Any change of that
 state invalidates it (``projects.services`` records when and why).
 
-**Blockers.** A project screened as a prohibited AI practice passes no gate but Retired.
+**Blockers.** A project screened as a prohibited AI practice passes no gate but Retired. A project
+does not retire while a linked registered model still carries a production alias
+(``MLFLOW_PRODUCTION_ALIASES``) as last synced from MLflow, whatever the checklist answer says.
 
 ``gate_requirements(project=..., target_stage=...)`` is the one read that everything uses: the
 transition service to decide, the API and the pages to show what is missing.
@@ -42,6 +44,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, IntegerField, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
@@ -60,6 +63,7 @@ from projects.models import (
     GateSignOffRole,
     KPIKind,
     Membership,
+    ModelAlias,
     ModelLink,
     ModelVersion,
     Project,
@@ -340,10 +344,23 @@ def with_synced_versions(links: QuerySet[ModelLink]) -> QuerySet[ModelLink]:
     def aggregate(function: type[Count] | type[Min] | type[Max]) -> Subquery:
         return Subquery(live.annotate(value=function("version")).values("value")[:1], output_field=IntegerField())
 
+    # The aliases meaning "in production" (``MLFLOW_PRODUCTION_ALIASES``) the model carries, as last synced.
+    in_production = (
+        ModelAlias.objects.filter(
+            registered_model__name=OuterRef("registered_model_name"),
+            registered_model__deleted_at__isnull=True,
+            alias__in=settings.MLFLOW_PRODUCTION_ALIASES,
+        )
+        .order_by()
+        .values("registered_model")
+        .annotate(value=Count("pk"))
+        .values("value")[:1]
+    )
     return links.annotate(
         synced_versions=aggregate(Count),
         first_synced_version=aggregate(Min),
         latest_synced_version=aggregate(Max),
+        production_aliases=Subquery(in_production, output_field=IntegerField()),
     )
 
 
@@ -886,6 +903,15 @@ def evaluate(context: GateContext, stage: str) -> GateRequirements:
         blockers.append(
             "The risk screening found a prohibited AI practice (AI Act Art. 5): the project cannot pass this gate."
         )
+    if stage == Stage.RETIRED:
+        # Whatever the checklist answer says, MLflow (as last synced) must agree.
+        serving = [link.registered_model_name for link in context.model_links if link.production_aliases]
+        if serving:
+            blockers.append(
+                f"{', '.join(serving)} still {'carries' if len(serving) == 1 else 'carry'} a production alias "
+                f"({', '.join(settings.MLFLOW_PRODUCTION_ALIASES)}) in MLflow, as last synced: remove it there "
+                "and sync before retiring the project."
+            )
     state_with_time = {**state, "evaluated_at": to_json(context.now)}
     return GateRequirements(
         project=context.project,

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from catalog.roles import Role
-from projects import risk, services
+from projects import mlflow_sync, risk, services
 from projects.gates import GateIncomplete
 from projects.models import Project, ProjectRole, Stage, StageTransition
 from tests.factories import ProjectFactory, UserFactory
@@ -260,3 +260,40 @@ def test_a_backdated_transition_sets_the_stage_date(lead: Any, officer: Any) -> 
         project=project, target_stage=Stage.EXPLORATION, actor=lead_of(project), at=past + timezone.timedelta(days=5)
     )
     assert project.days_in_stage() == 35
+
+
+def _sync_aliases(name: str, aliases: dict[str, int]) -> None:
+    """What the MLflow sync writes when it reads the model with these aliases (its own apply)."""
+    ms = int(timezone.now().timestamp() * 1000)
+    mlflow_sync.apply(
+        mlflow_sync.Snapshot(
+            full=False,
+            models=[mlflow_sync.FetchedModel(name, "", {}, aliases, ms, ms)],
+            versions={
+                name: [mlflow_sync.FetchedVersion(name, 1, "READY", "", "", f"models:/{name}/1", "", {}, ms, ms)]
+            },
+            runs={},
+            runs_requested=set(),
+        ),
+        now=timezone.now(),
+    )
+
+
+def test_a_model_still_under_a_production_alias_blocks_retirement(lead: Any, project: Project, officer: Any) -> None:
+    advance_to(project, Stage.PRODUCTION, officer=officer)
+    name = project.model_links.active().get().registered_model_name
+    complete_gate(project, Stage.RETIRED, officer=officer)  # the team answered "production alias removed: yes"
+    _sync_aliases(name, {"production": 1, "staging": 1})  # ...but MLflow still serves the model
+    requirements = services.gate_requirements(project=project, target_stage=Stage.RETIRED)
+    assert requirements.blockers == [
+        f"{name} still carries a production alias (production, champion, prod) in MLflow, as last synced: "
+        "remove it there and sync before retiring the project."
+    ]
+    with pytest.raises(GateIncomplete, match="still carries a production alias"):
+        services.project_transition(project=project, target_stage=Stage.RETIRED, actor=lead)
+    assert Project.objects.get(pk=project.pk).stage == Stage.PRODUCTION
+    # Another alias is no obstacle; once the sync no longer sees a production alias, the project retires.
+    _sync_aliases(name, {"staging": 1})
+    assert services.gate_requirements(project=project, target_stage=Stage.RETIRED).blockers == []
+    services.project_transition(project=project, target_stage=Stage.RETIRED, actor=lead)
+    assert Project.objects.get(pk=project.pk).stage == Stage.RETIRED
