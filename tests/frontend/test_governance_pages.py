@@ -615,19 +615,14 @@ def test_the_audit_page_reports_a_broken_chain(world: World, client_as: ClientAs
     _file(world)
     event = AuditEvent.objects.order_by("seq").first()
     assert event is not None
-    # An edit behind the application's back, as a database administrator would (on PostgreSQL the
-    # append-only trigger is disabled first).
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE governance_auditevent DISABLE TRIGGER governance_auditevent_append_only")
-        cursor.execute("UPDATE governance_auditevent SET actor_name = %s WHERE id = %s", ["mallory", event.pk])
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE governance_auditevent ENABLE TRIGGER governance_auditevent_append_only")
+    _tamper(event)
     text = _text(client_as(world.officer).get(reverse("frontend:governance-audit")))
     assert "Chain broken" in text and f"event #{event.seq}: its content does not match its hash (edited)" in text
 
 
 def _tamper(event: AuditEvent) -> None:
+    """An edit behind the application's back, as a database administrator would (on PostgreSQL the
+    append-only trigger is disabled first)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ALTER TABLE governance_auditevent DISABLE TRIGGER governance_auditevent_append_only")
